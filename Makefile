@@ -1,0 +1,46 @@
+# newscrawl — `make demo` and `make test` each do all the set-up on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SPIDERS = $(shell $(BIN)/scrapy list 2>/dev/null)
+CORPUS ?= ../shared/corpus/wild
+TARGET ?= local
+
+.PHONY: install demo test lint crawl eval bench fixtures clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## demo: every spider, offline, against the bundled snapshot -> data/<spider>/<timestamp>.jsonl
+demo: $(STAMP)
+	$(BIN)/python scripts/demo.py --snapshot tests/fixtures
+
+lint: $(STAMP)
+	$(BIN)/ruff check newscrawl tests scripts
+	$(BIN)/ruff format --check newscrawl tests scripts
+	$(BIN)/mypy --strict newscrawl
+
+## test: lint, types, and the offline test suite
+test: lint
+	$(BIN)/pytest -q
+
+## crawl: the live crawl of all spiders with production settings
+crawl: $(STAMP)
+	@for s in $(SPIDERS); do echo "== $$s"; $(BIN)/scrapy crawl $$s || exit $$?; done
+
+## eval: extraction quality on real pages (default ../shared/corpus/wild), vs trafilatura
+eval: $(STAMP)
+	$(BIN)/python scripts/eval_wild.py --corpus $(CORPUS)
+
+## fixtures: rewrite expected JSON of golden fixtures from the current parsers (review the diff!)
+fixtures: $(STAMP)
+	$(BIN)/python scripts/fixtures.py --update
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

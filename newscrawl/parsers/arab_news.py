@@ -1,0 +1,34 @@
+"""Arab News (www.arabnews.com): Drupal; ids are node numbers.
+
+Quirks (SITES.md §3): a "Short Url" block (arab.news/xxxxx), "Updated <date>"
+lines, summary bullets above the body, upper-case datelines (``RIYADH:``) that
+belong to the body, and image captions that do not.
+"""
+
+from __future__ import annotations
+
+import re
+
+from newscrawl.parsers.base import ArticleParser
+from newscrawl.text import offset
+
+NODE = re.compile(r"^https?://(?:www\.)?arabnews\.com/node/(\d+)(?:/|$)")
+
+
+class ArabNewsParser(ArticleParser):
+    source = "arab_news"
+    publisher = "Arab News"
+    language = "en"
+    default_offset = offset(3)  # Saudi Arabia, no DST
+    title_css = "h1"
+    body_css = (".field--name-body", ".field-name-body", ".article-body", ".field-items")
+    date_css = ".entry-date time, .entry-date"
+    author_css = ".entry-author a, .author-name, .byline a"
+    section_css = ".breadcrumb li:last-child a"
+    tags_css = ".tags a"
+    drop_css = ".short-url, .article-summary, .updated, .entry-date, .embed, .twitter-tweet"
+    boilerplate = (r"^arab\.news/\w+$", r"^https?://arab\.news/\w+$")
+
+    def native_id(self, url: str) -> str | None:
+        match = NODE.match(url)
+        return match[1] if match else None

@@ -1,0 +1,291 @@
+"""ArticleParser: one response in, Article fields out, layer by layer.
+
+Each field is taken from the first layer that has it:
+
+1. ``jsonld``    JSON-LD ``NewsArticle``/``Article`` (``@graph`` included)
+2. ``meta``      OpenGraph, ``article:*`` and other ``<meta>`` tags, ``<html lang>``
+3. ``selectors`` the source's own CSS selectors (class attributes below: the fragile part)
+4. ``generic``   a generic extractor (trafilatura) for the body, ``<title>``/htmldate else
+
+The layer that supplied ``title``, ``body`` and ``published_at`` is recorded in
+the item's ``extraction`` field, so a redesign shows as a shift to ``generic``.
+
+Subclass hooks (class attributes unless noted):
+    source, publisher, language, default_offset   identity and the offset used when
+                                                   a page gives none (recorded as assumed)
+    title_css, body_css, paragraph_css             selectors; ``body_css`` may list
+    date_css, modified_css, author_css,            several containers, the first with
+    section_css, tags_css, summary_css             text wins
+    drop_css        furniture removed inside the body container before reading it
+    boilerplate     regexes: a paragraph matching one is not article text
+    min_body_chars  a selector body shorter than this falls through to ``generic``
+    native_id(url)  method: the id part after ``<source>:`` (None: invalid item)
+    fix_fields(fields, sel)  method: last-chance source quirks
+Parsers never make requests and never raise on bad markup: missing fields stay
+``None`` and the validation pipeline counts and logs the drop.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timezone
+from typing import Any, ClassVar
+
+from parsel import Selector
+from scrapy.http import TextResponse
+
+from newscrawl.parsers import generic
+from newscrawl.parsers.structured import first_url, jsonld_article, meta, meta_all, names, text_list
+from newscrawl.text import (
+    ParsedDate,
+    canonical_url,
+    clean_text,
+    join_paragraphs,
+    parse_iso,
+    parse_visible_date,
+    registered_site,
+)
+
+Fields = dict[str, Any]
+
+BOILERPLATE = (
+    r"^short url\b", r"^updated\b.{0,40}\d", r"^(read|see) (also|more)\b", r"^related\b",
+    r"^follow (us|the latest)\b", r"^(share|click) (this|here)\b", r"^https?://\S+$",
+    r"^mailto:", r"^advertisement$", r"^sign up\b", r"^subscribe\b", r"^(photo|image|file photo):",
+)  # fmt: skip
+DROP_CSS = (
+    "script, style, noscript, template, iframe, figure, figcaption, aside, nav, form, button,"
+    " video, video-js, audio, svg, [class*=share], [class*=related], [class*=social],"
+    " [class*=newsletter], [class*=advert], [class*=promo], [class*=caption], .tags"
+)
+
+
+class ArticleParser:
+    source: ClassVar[str] = ""
+    publisher: ClassVar[str] = ""
+    language: ClassVar[str | None] = None
+    default_offset: ClassVar[timezone] = UTC
+    title_css: ClassVar[str] = "h1"
+    body_css: ClassVar[tuple[str, ...]] = ()
+    paragraph_css: ClassVar[str] = "p, h2, h3, h4, blockquote, li"
+    date_css: ClassVar[str | None] = None
+    modified_css: ClassVar[str | None] = None
+    author_css: ClassVar[str | None] = None
+    section_css: ClassVar[str | None] = None
+    tags_css: ClassVar[str | None] = None
+    summary_css: ClassVar[str | None] = None
+    drop_css: ClassVar[str] = ""
+    boilerplate: ClassVar[tuple[str, ...]] = ()
+    min_body_chars: ClassVar[int] = 120
+
+    def __init__(self) -> None:
+        patterns = BOILERPLATE + self.boilerplate
+        self._boilerplate = [re.compile(p, re.I) for p in patterns]
+
+    # --- hooks ------------------------------------------------------------
+    def native_id(self, url: str) -> str | None:
+        return None
+
+    def fix_fields(self, fields: Fields, sel: Selector) -> Fields:
+        return fields
+
+    # --- driver -----------------------------------------------------------
+    def parse(self, response: TextResponse, *, crawled_at: datetime | None = None) -> Fields:
+        sel = response.selector
+        ld = jsonld_article(sel)
+        layers: dict[str, str] = {}
+        now = crawled_at or datetime.now(UTC)
+        title = self._first(layers, "title", [
+            ("jsonld", clean_text(ld.get("headline") or ld.get("name") or "")),
+            ("meta", self._strip_site(meta(sel, "og:title", "twitter:title"), sel)),
+            ("selectors", self._css_text(sel, self.title_css)),
+            ("generic", self._strip_site(sel.css("title::text").get(), sel)),
+        ])  # fmt: skip
+        published = self._date(sel, ld, layers)
+        modified = self._pick_date(
+            [("jsonld", ld.get("dateModified")),
+             ("meta", meta(sel, "article:modified_time", "og:updated_time", "dateModified"))],
+            self.modified_css, sel, {},
+        )  # fmt: skip
+        summary = ld.get("description") or meta(sel, "og:description", "description", "twitter:description")
+        image = first_url(ld.get("image")) or meta(sel, "og:image", "twitter:image")
+        canonical = self._canonical(sel, response.url)
+        fields: Fields = {
+            "id": self._id(canonical, response.url),
+            "url": response.url,
+            "canonical_url": canonical,
+            "source": self.source,
+            "publisher": self.publisher,
+            "language": self._language(sel),
+            "title": title,
+            "summary": clean_text(summary) or self._css_text(sel, self.summary_css) or None,
+            "body": self._body(response, ld, layers),
+            "authors": self._authors(sel, ld),
+            "published_at": published.iso() if published else None,
+            "modified_at": modified.iso() if modified else None,
+            "section": self._section(sel, ld),
+            "tags": self._tags(sel, ld),
+            "image_url": response.urljoin(image) if image else None,
+            "crawled_at": now.isoformat(timespec="seconds"),
+            "published_precision": published.precision if published else "second",
+            "timezone_assumed": bool(published and published.assumed_offset),
+            "extraction": layers,
+        }
+        return self.fix_fields(fields, sel)
+
+    # --- layers -----------------------------------------------------------
+    @staticmethod
+    def _first(layers: dict[str, str], name: str, candidates: list[tuple[str, str | None]]) -> str | None:
+        for layer, value in candidates:
+            if value:
+                layers[name] = layer
+                return value
+        return None
+
+    def _pick_date(
+        self,
+        structured: list[tuple[str, Any]],
+        css: str | None,
+        sel: Selector,
+        layers: dict[str, str],
+        name: str = "published_at",
+    ) -> ParsedDate | None:
+        for layer, value in structured:
+            if parsed := parse_iso(str(value) if value else None, self.default_offset):
+                layers[name] = layer
+                return parsed
+        if css:
+            node = sel.css(css)
+            machine = node.xpath("./@datetime | .//@datetime").get()
+            visible = clean_text(" ".join(node.css("::text").getall()))
+            parsed = parse_iso(machine, self.default_offset) or parse_visible_date(
+                visible, self.default_offset
+            )
+            if parsed:
+                layers[name] = "selectors"
+                return parsed
+        return None
+
+    def _date(self, sel: Selector, ld: Fields, layers: dict[str, str]) -> ParsedDate | None:
+        found = self._pick_date(
+            [("jsonld", ld.get("datePublished") or ld.get("dateCreated")),
+             ("meta", meta(sel, "article:published_time", "datePublished", "pubdate", "publishdate",
+                           "date", "dc.date", "DC.date.issued", "parsely-pub-date", "sailthru.date",
+                           "og:published_time", "publish-date"))],
+            self.date_css, sel, layers,
+        )  # fmt: skip
+        if found is None and (generic_date := generic.find_date(sel.get())):
+            layers["published_at"] = "generic"
+            return parse_iso(generic_date, self.default_offset)
+        return found
+
+    def _body(self, response: TextResponse, ld: Fields, layers: dict[str, str]) -> str | None:
+        for css in self.body_css:
+            containers = response.css(css)
+            if not containers:
+                continue
+            container = Selector(text=containers[0].get())
+            if self.drop_css or DROP_CSS:
+                for node in container.css(", ".join(c for c in (DROP_CSS, self.drop_css) if c)):
+                    node.drop()
+            text = join_paragraphs([p for p in self._paragraphs(container) if not self._is_boilerplate(p)])
+            if len(text) >= self.min_body_chars:
+                layers["body"] = "selectors"
+                return text
+        extracted = generic.body(response.text, response.url)
+        if extracted:
+            layers["body"] = "generic"
+            return join_paragraphs([p for p in extracted.split("\n") if not self._is_boilerplate(p)])
+        article_body = clean_text(ld.get("articleBody"))
+        if article_body:
+            layers["body"] = "jsonld"
+            return article_body
+        return None
+
+    def _paragraphs(self, container: Selector) -> list[str]:
+        out = []
+        for node in container.css(self.paragraph_css):
+            # skip blocks nested in another matched block (li > p, blockquote > p)
+            if node.xpath("ancestor::*[self::p or self::li or self::blockquote]"):
+                continue
+            out.append(" ".join(node.css("::text").getall()))
+        return out
+
+    def _is_boilerplate(self, paragraph: str) -> bool:
+        text = clean_text(paragraph)
+        return any(p.search(text) for p in self._boilerplate)
+
+    # --- small fields -----------------------------------------------------
+    def _authors(self, sel: Selector, ld: Fields) -> list[str]:
+        found = names(ld.get("author"))
+        if not found:
+            found = [
+                a
+                for a in meta_all(sel, "author") + meta_all(sel, "article:author")
+                if not a.startswith("http")
+            ]
+        if not found and self.author_css:
+            found = [clean_text(a) for a in sel.css(self.author_css).css("::text").getall()]
+        return [re.sub(r"^by\s+", "", a, flags=re.I) for a in found if a]
+
+    def _section(self, sel: Selector, ld: Fields) -> str | None:
+        section = ld.get("articleSection")
+        if isinstance(section, list):
+            section = section[0] if section else None
+        value = section or meta(sel, "article:section")
+        if not value and self.section_css:
+            value = " ".join(sel.css(self.section_css).css("::text").getall())
+        return clean_text(str(value)) if value else None
+
+    def _language(self, sel: Selector) -> str | None:
+        if self.language:
+            return self.language
+        lang = sel.xpath("/html/@lang").get() or meta(sel, "og:locale") or ""
+        return lang[:2].lower() or None
+
+    def _strip_site(self, title: str | None, sel: Selector) -> str | None:
+        """Drop a " | Site name" style suffix from og:title/<title>."""
+        text = clean_text(title)
+        site = clean_text(meta(sel, "og:site_name")).lower().replace(" ", "")
+        parts = re.split(r"\s+[|–—-]\s+", text)
+        suffix = parts[-1].lower().replace(" ", "")
+        if len(parts) > 1 and site and (site in suffix or suffix in site):
+            text = " - ".join(parts[:-1])
+        return text or None
+
+    def _canonical(self, sel: Selector, url: str) -> str:
+        link = sel.xpath('//link[@rel="canonical"]/@href').get()
+        if link:
+            absolute = canonical_url(_join(url, link))
+            if registered_site(absolute) == registered_site(url):
+                return absolute
+        return canonical_url(url)
+
+    def _id(self, canonical: str, url: str) -> str | None:
+        native = self.native_id(canonical) or self.native_id(url)
+        return f"{self.source}:{native}" if native else None
+
+    @staticmethod
+    def _css_text(sel: Selector, css: str | None) -> str:
+        return clean_text(" ".join(sel.css(css).css("::text").getall())) if css else ""
+
+    @staticmethod
+    def _css_texts(sel: Selector, css: str | None) -> list[str]:
+        texts = (clean_text(t) for t in sel.css(css).css("::text").getall()) if css else ()
+        return [t for t in texts if t]
+
+    def _tags(self, sel: Selector, ld: Fields) -> list[str]:
+        return (
+            text_list(ld.get("keywords"))
+            or meta_all(sel, "article:tag")
+            or text_list(meta(sel, "keywords", "news_keywords"))
+            or [
+                t for t in (clean_text(x) for x in sel.css(self.tags_css or "_x").css("::text").getall()) if t
+            ]
+        )
+
+
+def _join(base: str, link: str) -> str:
+    from urllib.parse import urljoin
+
+    return urljoin(base, link.strip())

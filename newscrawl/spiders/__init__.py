@@ -1,0 +1,1 @@
+"""Spiders: crawling only (feeds, sitemaps, listings); extraction lives in newscrawl.parsers."""

@@ -1,0 +1,180 @@
+"""Pure text helpers: whitespace and bidi marks, dates with offsets, canonical URLs.
+
+Nothing here performs I/O or needs a response; every function is safe on any
+input and returns ``None`` (never raises) when it cannot make sense of a value.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from w3lib.url import safe_url_string
+
+# Bidi controls (LRM, RLM, ALM, embeddings/overrides, isolates) and zero-width chars.
+_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\u00ad]")
+_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_[ce]id|_ga|igshid|ref|amp)$")
+
+
+def clean_text(value: str | None) -> str:
+    """Strip bidi/zero-width marks and collapse all whitespace to single spaces."""
+    if not value:
+        return ""
+    return " ".join(_INVISIBLE.sub("", value).split())
+
+
+def join_paragraphs(paragraphs: list[str]) -> str:
+    """Clean each paragraph, drop empty ones and exact repeats, join with a blank line."""
+    out: list[str] = []
+    for raw in paragraphs:
+        text = clean_text(raw)
+        if text and text not in out:
+            out.append(text)
+    return "\n\n".join(out)
+
+
+def arabic_digits_to_ascii(value: str) -> str:
+    """Arabic-Indic (and Persian) digits to ASCII digits."""
+    return value.translate(_ARABIC_DIGITS)
+
+
+# --- dates ------------------------------------------------------------------
+
+_MONTHS = {
+    # English
+    **{m: i for i, m in enumerate(
+        ["january", "february", "march", "april", "may", "june", "july",
+         "august", "september", "october", "november", "december"], 1)},
+    **{m: i for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)},
+    "sept": 9,
+    # Arabic: Egyptian/Gulf names and Levantine (Syriac) names
+    **{m: i for i, m in enumerate(
+        ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو",
+         "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر"], 1)},
+    **{m: i for i, m in enumerate(
+        ["كانون الثاني", "شباط", "آذار", "نيسان", "أيار", "حزيران", "تموز",
+         "آب", "أيلول", "تشرين الأول", "تشرين الثاني", "كانون الأول"], 1)},
+    "ابريل": 4, "إبريل": 4, "اغسطس": 8, "اكتوبر": 10, "يونيه": 6, "يوليه": 7,
+}  # fmt: skip
+_MONTH_ALT = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
+_DAY_MONTH_YEAR = re.compile(rf"(\d{{1,2}})\s*(?:-|\s)\s*({_MONTH_ALT})[\s,،-]*(\d{{4}})", re.I)
+_MONTH_DAY_YEAR = re.compile(rf"({_MONTH_ALT})\.?\s+(\d{{1,2}}),?\s+(\d{{4}})", re.I)
+_NUMERIC_DMY = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\b")
+_TIME = re.compile(r"\b(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(am|pm|ص|م)?", re.I)
+_OFFSET_NO_COLON = re.compile(r"([+-]\d{2})(\d{2})$")
+
+
+@dataclass(frozen=True)
+class ParsedDate:
+    """A date resolved to an aware datetime, with how it was obtained."""
+
+    value: datetime
+    precision: str = "second"  # second | minute | hour | day
+    assumed_offset: bool = False
+
+    def iso(self) -> str:
+        return self.value.isoformat(timespec="seconds")
+
+
+def parse_iso(value: str | None, default_offset: timezone) -> ParsedDate | None:
+    """Parse a machine timestamp (ISO 8601, ``+0400`` offsets and ``Z`` accepted).
+
+    Without an offset, ``default_offset`` is applied and recorded as assumed;
+    a bare date gets day precision.
+    """
+    if not value:
+        return None
+    text = clean_text(value).replace("Z", "+00:00").replace("z", "+00:00")
+    text = _OFFSET_NO_COLON.sub(r"\1:\2", text)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    precision = "day" if len(text) <= 10 else "second"
+    if parsed.tzinfo is None:
+        return ParsedDate(parsed.replace(tzinfo=default_offset), precision, True)
+    return ParsedDate(parsed.replace(microsecond=0), precision)
+
+
+def parse_rfc822(value: str | None) -> ParsedDate | None:
+    """Parse an RSS ``pubDate`` / HTTP ``Date`` value."""
+    from email.utils import parsedate_to_datetime
+
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(clean_text(value))
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed.tzinfo is None:
+        return ParsedDate(parsed.replace(tzinfo=UTC), "second", True)
+    return ParsedDate(parsed)
+
+
+def parse_visible_date(value: str | None, default_offset: timezone) -> ParsedDate | None:
+    """Parse a human date shown on a page, English or Arabic, with optional time.
+
+    Handles ``18 November 2026``, ``November 18, 2026 14:05``, ``18-11-2026``,
+    ``١٨ نوفمبر ٢٠٢٦``, ``الأربعاء 18 تشرين الثاني 2026 - 10:15 م``. The
+    page gives no offset, so ``default_offset`` is applied and marked assumed.
+    """
+    if not value:
+        return None
+    text = arabic_digits_to_ascii(clean_text(value))
+    day = month = year = None
+    if m := _DAY_MONTH_YEAR.search(text):
+        day, month, year = int(m[1]), _MONTHS[m[2].lower()], int(m[3])
+    elif m := _MONTH_DAY_YEAR.search(text):
+        day, month, year = int(m[2]), _MONTHS[m[1].lower()], int(m[3])
+    elif m := _NUMERIC_DMY.search(text):
+        day, month, year = int(m[1]), int(m[2]), int(m[3])
+    if not (day and month and year):
+        return None
+    hour = minute = second = 0
+    precision = "day"
+    rest = text.replace(m[0], " ") if m else text
+    if t := _TIME.search(rest):
+        hour, minute, second = int(t[1]), int(t[2]), int(t[3] or 0)
+        marker = (t[4] or "").lower()
+        if marker in ("pm", "م") and hour < 12:
+            hour += 12
+        elif marker in ("am", "ص") and hour == 12:
+            hour = 0
+        precision = "minute"
+    try:
+        parsed = datetime(year, month, day, hour, minute, second, tzinfo=default_offset)
+    except ValueError:
+        return None
+    return ParsedDate(parsed, precision, True)
+
+
+def offset(hours: float) -> timezone:
+    """A fixed UTC offset, e.g. ``offset(3)`` for Saudi time."""
+    return timezone(timedelta(hours=hours))
+
+
+# --- URLs -------------------------------------------------------------------
+
+
+def canonical_url(url: str) -> str:
+    """One form per URL: safe percent-encoding (upper-case hex), lower-case host,
+    no fragment, no tracking parameters, no default port."""
+    safe = safe_url_string(url.strip())
+    parts = urlsplit(safe)
+    host = (parts.hostname or "").lower()
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if not TRACKING_PARAMS.match(k)]  # fmt: skip
+    path = re.sub(r"%[0-9a-f]{2}", lambda m: m[0].upper(), parts.path or "/")
+    return urlunsplit((parts.scheme.lower(), host, path, urlencode(query, safe="/:"), ""))
+
+
+def registered_site(url: str) -> str:
+    """The site a URL belongs to, for "same site" checks (last two host labels)."""
+    host = (urlsplit(url).hostname or "").lower()
+    return ".".join(host.split(".")[-2:])
