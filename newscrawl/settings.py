@@ -55,6 +55,9 @@ ITEM_PIPELINES = {
     "newscrawl.pipelines.LayerStatsPipeline": 900,
 }
 ADDONS = {"newscrawl.addons.NewscrawlAddon": 0}
+EXTENSIONS = {"newscrawl.extensions.StatsFile": 500}
+# Write final crawl stats as JSON to this path (off when unset).
+NEWSCRAWL_STATS_FILE = os.environ.get("NEWSCRAWL_STATS_FILE") or None
 
 # --- rendering (scrapy-playwright, per request via meta["playwright"]) ------
 PLAYWRIGHT_BROWSER_TYPE = "chromium"

@@ -1,0 +1,131 @@
+"""Shared test helpers: golden fixtures, fake responses, replay crawls in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy.http import HtmlResponse, Request
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+FROZEN = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Page:
+    source: str
+    slug: str
+    url: str
+    html: Path
+    expected: Path | None
+    headers: dict[str, str]
+
+    @property
+    def id(self) -> str:
+        return f"{self.source}/{self.slug}"
+
+
+def _manifest_headers(source_dir: Path) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    manifest = source_dir / "manifest.jsonl"
+    if manifest.exists():
+        for line in manifest.read_text("utf-8").splitlines():
+            if line.strip():
+                entry = json.loads(line)
+                if entry.get("body"):
+                    out[entry["body"]] = entry.get("headers") or {}
+    return out
+
+
+def fixture_pages() -> list[Page]:
+    """Every page listed in a tests/fixtures/<source>/meta.json."""
+    pages = []
+    for meta_path in sorted(FIXTURES.glob("*/meta.json")):
+        source_dir = meta_path.parent
+        headers = _manifest_headers(source_dir)
+        for slug, info in json.loads(meta_path.read_text("utf-8"))["pages"].items():
+            html = next((p for p in source_dir.glob(f"{slug}.*") if p.suffix != ".json"), None)
+            if html is None:
+                continue
+            expected = source_dir / f"{slug}.json"
+            pages.append(Page(
+                source_dir.name, slug, info["url"], html,
+                expected if expected.exists() else None,
+                headers.get(html.name, {}),
+            ))  # fmt: skip
+    return pages
+
+
+def article_pages() -> list[Page]:
+    return [p for p in fixture_pages() if p.expected is not None]
+
+
+def fake_response(page: Page) -> HtmlResponse:
+    return HtmlResponse(
+        url=page.url,
+        body=page.html.read_bytes(),
+        headers=page.headers,
+        encoding="utf-8",
+        request=Request(page.url),
+    )
+
+
+@dataclass
+class CrawlResult:
+    items: list[dict[str, Any]]
+    stats: dict[str, Any]
+    log: str
+    returncode: int
+
+
+def run_crawl(
+    spider: str,
+    tmp_path: Path,
+    *,
+    snapshot: Path = FIXTURES,
+    args: dict[str, str] | None = None,
+    settings: dict[str, str] | None = None,
+    timeout: float = 240,
+) -> CrawlResult:
+    """Run ``scrapy crawl`` against a replay snapshot in a fresh process."""
+    out = tmp_path / f"{spider}.jsonl"
+    stats = tmp_path / f"{spider}.stats.json"
+    cmd = [sys.executable, "-m", "scrapy", "crawl", spider, "-O", str(out)]
+    all_settings = {
+        "NEWSCRAWL_REPLAY": str(snapshot),
+        "NEWSCRAWL_DATA_DIR": str(tmp_path / "data"),
+        "NEWSCRAWL_STATS_FILE": str(stats),
+        "LOG_LEVEL": "INFO",
+        **(settings or {}),
+    }
+    for key, value in all_settings.items():
+        cmd += ["-s", f"{key}={value}"]
+    for key, value in (args or {}).items():
+        cmd += ["-a", f"{key}={value}"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    items = []
+    if out.exists():
+        items = [json.loads(line) for line in out.read_text("utf-8").splitlines() if line.strip()]
+    return CrawlResult(
+        items=items,
+        stats=json.loads(stats.read_text("utf-8")) if stats.exists() else {},
+        log=proc.stderr,
+        returncode=proc.returncode,
+    )
+
+
+@pytest.fixture
+def crawl(tmp_path: Path) -> Any:
+    def _crawl(spider: str, **kwargs: Any) -> CrawlResult:
+        return run_crawl(spider, tmp_path, **kwargs)
+
+    return _crawl
