@@ -23,10 +23,12 @@ class ArabNewsParser(ArticleParser):
     title_css = "h1"
     body_css = (".field--name-body", ".field-name-body", ".article-body", ".field-items")
     date_css = ".entry-date time, .entry-date"
-    author_css = ".entry-author a, .author-name, .byline a"
+    author_css = ".entry-byline .author, .entry-author a, .author-name"
     section_css = ".breadcrumb li:last-child a"
     tags_css = ".tags a"
-    drop_css = ".short-url, .article-summary, .updated, .entry-date, .embed, .twitter-tweet"
+    drop_css = (
+        ".short-url, .article-summary, .updated, .entry-date, .embed, .twitter-tweet, .pull-quote, .read-also"
+    )
     boilerplate = (r"^arab\.news/\w+$", r"^https?://arab\.news/\w+$")
 
     def native_id(self, url: str) -> str | None:

@@ -52,6 +52,8 @@ BOILERPLATE = (
     r"^short url\b", r"^updated\b.{0,40}\d", r"^(read|see) (also|more)\b", r"^related\b",
     r"^follow (us|the latest)\b", r"^(share|click) (this|here)\b", r"^https?://\S+$",
     r"^mailto:", r"^advertisement$", r"^sign up\b", r"^subscribe\b", r"^(photo|image|file photo):",
+    r"^get (the|our) .{0,60}\b(newsletter|daily edition|by email)\b", r"\bnever miss (our|the) top stories\b",
+    r"^our standards:",
 )  # fmt: skip
 DROP_CSS = (
     "script, style, noscript, template, iframe, figure, figcaption, aside, nav, form, button,"
@@ -95,12 +97,7 @@ class ArticleParser:
         ld = jsonld_article(sel)
         layers: dict[str, str] = {}
         now = crawled_at or datetime.now(UTC)
-        title = self._first(layers, "title", [
-            ("jsonld", clean_text(ld.get("headline") or ld.get("name") or "")),
-            ("meta", self._strip_site(meta(sel, "og:title", "twitter:title"), sel)),
-            ("selectors", self._css_text(sel, self.title_css)),
-            ("generic", self._strip_site(sel.css("title::text").get(), sel)),
-        ])  # fmt: skip
+        title = self._title(sel, ld, layers)
         published = self._date(sel, ld, layers)
         modified = self._pick_date(
             [("jsonld", ld.get("dateModified")),
@@ -134,6 +131,25 @@ class ArticleParser:
         return self.fix_fields(fields, sel)
 
     # --- layers -----------------------------------------------------------
+    def _title(self, sel: Selector, ld: Fields, layers: dict[str, str]) -> str | None:
+        """JSON-LD headline first, unless it is truncated ("…") or the visible headline
+        and og:title agree on another wording (SEO headlines in JSON-LD are common)."""
+        candidates = [
+            ("jsonld", clean_text(ld.get("headline") or ld.get("name") or "")),
+            ("meta", self._strip_site(meta(sel, "og:title", "twitter:title"), sel)),
+            ("selectors", self._css_text(sel, self.title_css)),
+            ("generic", self._strip_site(sel.css("title::text").get(), sel)),
+        ]
+        by_layer = dict(candidates)
+        structured = by_layer["jsonld"]
+        if structured and structured.endswith(("...", "…")):
+            stem = structured.rstrip(".… ")
+            longer = [(k, v) for k, v in candidates[1:] if v and v.startswith(stem) and len(v) > len(stem)]
+            candidates = longer + [c for c in candidates if c[0] != "jsonld"]
+        elif structured and by_layer["meta"] and by_layer["meta"] == by_layer["selectors"] != structured:
+            candidates = candidates[1:]
+        return self._first(layers, "title", candidates)
+
     @staticmethod
     def _first(layers: dict[str, str], name: str, candidates: list[tuple[str, str | None]]) -> str | None:
         for layer, value in candidates:
@@ -192,11 +208,17 @@ class ArticleParser:
             if len(text) >= self.min_body_chars:
                 layers["body"] = "selectors"
                 return text
+        article_body = clean_text(ld.get("articleBody"))
+        if guided := generic.paragraphs_in(response.selector, article_body):
+            layers["body"] = "jsonld"
+            return join_paragraphs([p for p in guided if not self._is_boilerplate(p)])
         extracted = generic.body(response.text, response.url)
+        if generic.covers(extracted, article_body) < generic.MIN_COVERAGE / 2:
+            # the generic extractor missed most of the declared text (script-built pages)
+            extracted = None
         if extracted:
             layers["body"] = "generic"
             return join_paragraphs([p for p in extracted.split("\n") if not self._is_boilerplate(p)])
-        article_body = clean_text(ld.get("articleBody"))
         if article_body:
             layers["body"] = "jsonld"
             return article_body

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import logging
 
+from parsel import Selector
+
+from newscrawl.text import clean_text
+
 logger = logging.getLogger(__name__)
 
 
@@ -24,7 +28,6 @@ def body(html: str, url: str) -> str | None:
             include_comments=False,
             include_tables=False,
             include_images=False,
-            favor_precision=True,
             deduplicate=True,
         )
     except Exception as exc:  # noqa: BLE001 - a third-party extractor must not kill the crawl
@@ -43,3 +46,48 @@ def find_date(html: str) -> str | None:
         logger.debug("htmldate failed: %r", exc)
         return None
     return str(found) if found else None
+
+
+BLOCKS = "//p | //h2 | //h3 | //h4 | //li | //blockquote"
+MIN_ARTICLE_BODY = 400
+MIN_COVERAGE = 0.8
+
+
+def _key(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def paragraphs_in(sel: Selector, article_body: str) -> list[str]:
+    """The page's own paragraphs that make up JSON-LD ``articleBody``, in page order.
+
+    ``articleBody`` is the publisher's declaration of the text but carries no
+    paragraph breaks; the page's blocks carry the breaks but also furniture.
+    A block is kept when its text occurs in ``articleBody``; the result is used
+    only when the kept blocks cover most of ``articleBody`` (else ``[]``).
+    """
+    target = _key(article_body)
+    if len(target) < MIN_ARTICLE_BODY:
+        return []
+    kept: list[str] = []
+    covered = 0
+    for node in sel.xpath(BLOCKS):
+        if node.xpath("ancestor::p | ancestor::li | ancestor::blockquote"):
+            continue
+        text = clean_text(" ".join(node.css("::text").getall()))
+        key = _key(text)
+        if len(key) >= 20 and key in target and text not in kept:
+            kept.append(text)
+            covered += len(key)
+    return kept if covered >= MIN_COVERAGE * len(target) else []
+
+
+def covers(text: str | None, article_body: str) -> float:
+    """Share of ``articleBody``'s paragraphs-free text found in ``text`` (1.0 when unknown)."""
+    target = _key(article_body)
+    if len(target) < MIN_ARTICLE_BODY:
+        return 1.0
+    got = _key(text or "")
+    sentences = [_key(s) for s in article_body.split(". ") if len(_key(s)) >= 20]
+    if not sentences:
+        return 1.0
+    return sum(s in got for s in sentences) / len(sentences)
