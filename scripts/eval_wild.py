@@ -151,20 +151,17 @@ def main() -> int:
             for name, s in pages.items():
                 if s["missed"] or s["leaked"] or not s["title"] or not s["date"]:
                     print(
-                        f"  {who} {name}: title={s['title']} date={s['date']} missed={s['missed']} leaked={s['leaked']}"
+                        f"  {who} {name}: title={s['title']} date={s['date']}"
+                        f" missed={s['missed']} leaked={s['leaked']}"
                     )
     if opts.json:
         opts.json.write_text(json.dumps(results, indent=2), "utf-8")
-    worse = [
-        f"{spider}.{m}"
-        for spider in spiders
-        for m in MEASURES
-        if (
-            results[spider][m] > results["trafilatura"][m]
-            if m == "without"
-            else results[spider][m] < results["trafilatura"][m]
-        )
-    ]
+
+    def below(spider: str, m: str) -> bool:
+        ours, theirs = results[spider][m], results["trafilatura"][m]
+        return ours > theirs if m == "without" else ours < theirs
+
+    worse = [f"{spider}.{m}" for spider in spiders for m in MEASURES if below(spider, m)]
     if worse:
         print("below trafilatura on: " + ", ".join(worse))
     return 1 if worse else 0
