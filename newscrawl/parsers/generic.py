@@ -9,6 +9,7 @@ lazily: most pages never need them.
 from __future__ import annotations
 
 import logging
+import re
 
 from parsel import Selector
 
@@ -33,7 +34,16 @@ def body(html: str, url: str) -> str | None:
     except Exception as exc:  # noqa: BLE001 - a third-party extractor must not kill the crawl
         logger.warning("generic body extraction failed for %s: %r", url, exc)
         return None
-    return text or None
+    return text if text and looks_like_prose(text) else None
+
+
+_SENTENCE_END = re.compile(r"[.!?؟。](?:[\"'”’»)]*)(?:\s|$)")
+
+
+def looks_like_prose(text: str) -> bool:
+    """At least one paragraph of 15+ words with a sentence end: not a menu or a
+    share bar (video and gallery pages give generic extractors only furniture)."""
+    return any(len(p.split()) >= 15 and _SENTENCE_END.search(p) for p in text.split("\n"))
 
 
 def find_date(html: str) -> str | None:

@@ -41,7 +41,7 @@ from twisted.python.failure import Failure
 
 from newscrawl.discovery import Link, feed_links, sitemap_links
 from newscrawl.parsers import parser_for
-from newscrawl.text import parse_iso
+from newscrawl.text import canonical_url, parse_iso
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ class NewsSpider(Spider):
     async def start(self) -> AsyncIterator[Request]:
         if self.args.urls:
             for url in self.args.urls:
-                yield self.article_request(Link(url), explicit=True)
+                yield self.article_request(Link(canonical_url(url)), explicit=True)
             return
         for key, edition in self.editions.items():
             if self.args.edition and key != self.args.edition:
@@ -131,7 +131,8 @@ class NewsSpider(Spider):
             self._drop(response, "not_text")
             return
         hrefs = response.css(self.listing_links).xpath("@href").getall()
-        yield from self.article_requests((Link(response.urljoin(h)) for h in hrefs), response)
+        links = (Link(canonical_url(response.urljoin(h))) for h in hrefs)
+        yield from self.article_requests(links, response)
         page = int(response.meta.get("page", 1))
         if self.next_page and page < self.max_pages:
             if href := response.css(self.next_page).xpath("@href").get():
@@ -182,7 +183,14 @@ class NewsSpider(Spider):
             self._count("parse_error")
             self.logger.error("Parse error on %s: %r", response.url, exc)
             return
+        if self.args.since and self._older_than_since(fields.get("published_at")):
+            self._count("skipped/since")
+            return
         yield fields
+
+    def _older_than_since(self, published_at: Any) -> bool:
+        parsed = parse_iso(published_at, UTC) if isinstance(published_at, str) else None
+        return bool(parsed and self.args.since and parsed.value < self.args.since)
 
     # --- accounting -------------------------------------------------------
     def on_error(self, failure: Failure) -> None:
