@@ -64,6 +64,6 @@ def test_bad_argument_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_output_is_utf8_json_lines(full: CrawlResult, tmp_path: Path) -> None:
-    arabic = [i for i in full.items if i["id"] == "arab_news:2621540"][0]
+    arabic = next(i for i in full.items if i["id"] == "arab_news:2621540")
     assert "نورة القحطاني" in arabic["authors"]
     assert json.dumps(arabic, ensure_ascii=False).count("\\u") == 0
