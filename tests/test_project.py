@@ -1,0 +1,70 @@
+"""Consistency the machines check: names, registry, fixtures, provenance, packaging."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+
+import pytest
+from scrapy.spiderloader import SpiderLoader
+from scrapy.utils.project import get_project_settings
+
+from newscrawl.items import SOURCES
+from newscrawl.parsers import parser_for
+from newscrawl.spiders.base import NewsSpider
+from tests.conftest import FIXTURES, ROOT
+
+SPIDERS = sorted(SpiderLoader.from_settings(get_project_settings()).list())
+
+
+def camel(name: str) -> str:
+    return "".join(part.title() for part in name.split("_"))
+
+
+def test_every_source_has_a_spider() -> None:
+    assert sorted(SOURCES) == SPIDERS
+
+
+@pytest.mark.parametrize("name", SPIDERS)
+def test_module_class_and_name_agree(name: str) -> None:
+    module = importlib.import_module(f"newscrawl.spiders.{name}")
+    spider = getattr(module, f"{camel(name)}Spider")
+    assert issubclass(spider, NewsSpider) and spider.name == name
+    parser_module = importlib.import_module(f"newscrawl.parsers.{name}")
+    assert hasattr(parser_module, f"{camel(name)}Parser")
+
+
+@pytest.mark.parametrize("name", SPIDERS)
+def test_spider_domains_have_its_parser(name: str) -> None:
+    spider = importlib.import_module(f"newscrawl.spiders.{name}").__dict__[f"{camel(name)}Spider"]
+    for domain in spider.allowed_domains:
+        parser = parser_for(f"https://{domain}/")
+        assert parser is not None and parser.source == name, domain
+
+
+@pytest.mark.parametrize("name", SPIDERS)
+def test_fixtures_have_provenance_and_are_in_the_demo_snapshot(name: str) -> None:
+    meta = json.loads((FIXTURES / name / "meta.json").read_text("utf-8"))
+    for slug, info in meta["pages"].items():
+        assert re.match(r"^https?://", info["url"]), slug
+        assert info.get("modelled") is True or info.get("captured"), f"{slug}: provenance missing"
+        if info.get("modelled"):
+            assert info.get("facts"), f"{slug}: modelled fixtures must name the facts used"
+    includes = [json.loads(line) for line in (FIXTURES / "manifest.jsonl").read_text("utf-8").splitlines()]
+    assert {"include": f"{name}/manifest.jsonl"} in includes
+
+
+def test_no_test_or_package_reads_shared() -> None:
+    offenders = [
+        str(path.relative_to(ROOT))
+        for folder in ("newscrawl", "tests")
+        for path in (ROOT / folder).rglob("*.py")
+        if "../shared" in path.read_text("utf-8") and path.name != "test_project.py"
+    ]
+    assert not offenders
+
+
+def test_package_code_does_not_use_file_paths() -> None:
+    offenders = [p.name for p in (ROOT / "newscrawl").rglob("*.py") if "__file__" in p.read_text("utf-8")]
+    assert not offenders, "read package data with importlib.resources"
