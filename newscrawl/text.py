@@ -157,6 +157,80 @@ def offset(hours: float) -> timezone:
     return timezone(timedelta(hours=hours))
 
 
+# Relative dates ("15 minutes ago", "منذ 4 أيام"), as aggregators show them. Arabic
+# phrases are rewritten to English ("منذ ساعة واحدة" -> "1 hour ago") because
+# dateparser 1.5 misses singular/dual Arabic forms; dateparser does the arithmetic.
+_EN_RELATIVE = re.compile(
+    r"(?:(\d+|an?|one)\s+(second|minute|hour|day|week|month|year)s?\s+ago|(just now|now|today|yesterday))"
+)
+_AR_UNITS: dict[str, tuple[str, int | None]] = {
+    **dict.fromkeys(("ثانية",), ("second", 1)), **dict.fromkeys(("ثوان", "ثواني", "ثوانٍ"), ("second", None)),
+    **dict.fromkeys(("ثانيتين", "ثانيتان"), ("second", 2)),
+    "دقيقة": ("minute", 1), "دقائق": ("minute", None), "دقيقتين": ("minute", 2), "دقيقتان": ("minute", 2),
+    "ساعة": ("hour", 1), "ساعات": ("hour", None), "ساعتين": ("hour", 2), "ساعتان": ("hour", 2),
+    "يوم": ("day", 1), **dict.fromkeys(("أيام", "ايام", "يوما", "يومًا"), ("day", None)),
+    "يومين": ("day", 2), "يومان": ("day", 2),
+    "أسبوع": ("week", 1), "أسابيع": ("week", None), "أسبوعين": ("week", 2),
+    "شهر": ("month", 1), "أشهر": ("month", None), "شهور": ("month", None), "شهرين": ("month", 2),
+    **dict.fromkeys(("سنة", "عام"), ("year", 1)), **dict.fromkeys(("سنوات", "أعوام"), ("year", None)),
+    **dict.fromkeys(("سنتين", "عامين"), ("year", 2)),
+}  # fmt: skip
+_AR_RELATIVE = re.compile(
+    r"منذ\s+(?:(\d+)\s+)?(" + "|".join(sorted(_AR_UNITS, key=len, reverse=True)) + r")(?:\s+واحد[ةه]?)?"
+)
+_AR_WORDS = {"الآن": "now", "الان": "now", "اليوم": "today", "أمس": "yesterday", "امس": "yesterday"}
+_WORD_UNIT = {"just now": "minute", "now": "minute", "today": "day", "yesterday": "day"}
+_GLUED_TIME = re.compile(
+    r"(.*?)(\d{1,2}-\d{1,2}-\d{4}|(?:\d+|an?|one)\s+\w+\s+ago|just now|yesterday|منذ\s.+)", re.I
+)
+
+
+def _relative_phrase(text: str) -> tuple[str, str] | None:
+    """(English phrase dateparser understands, unit) for a relative date, else None."""
+    if text in _AR_WORDS:
+        text = _AR_WORDS[text]
+    if m := _AR_RELATIVE.fullmatch(text):
+        unit, implied = _AR_UNITS[m[2]]
+        count = int(m[1]) if m[1] else implied
+        return (f"{count} {unit} ago", unit) if count else None
+    if m := _EN_RELATIVE.fullmatch(text):
+        return (text, m[2] or _WORD_UNIT[m[3]])
+    return None
+
+
+def parse_relative_date(value: str | None, base: datetime) -> ParsedDate | None:
+    """Resolve ``15 minutes ago`` / ``an hour ago`` / ``منذ 4 أيام`` / ``منذ ساعة واحدة``
+    against ``base`` (an aware datetime: the response's ``Date``, else the crawl time).
+
+    The result keeps ``base``'s offset; ``precision`` follows the unit: ``second``,
+    ``minute``, ``hour``, else ``day`` (days, weeks, months, years, "yesterday").
+    Absolute dates are not relative: ``None`` (use ``parse_visible_date``).
+    """
+    if not value or base.tzinfo is None:
+        return None
+    phrase = _relative_phrase(arabic_digits_to_ascii(clean_text(value)).lower())
+    if phrase is None:
+        return None
+    import dateparser  # lazy: only aggregator pages need it
+
+    naive_base = base.astimezone(UTC).replace(tzinfo=None)
+    settings = {"RELATIVE_BASE": naive_base, "TIMEZONE": "UTC", "PREFER_DATES_FROM": "past"}
+    found = dateparser.parse(phrase[0], languages=["en"], settings=settings)
+    if found is None:
+        return None
+    resolved = found.replace(tzinfo=UTC, microsecond=0).astimezone(base.tzinfo)
+    unit = phrase[1]
+    return ParsedDate(resolved, unit if unit in ("second", "minute", "hour") else "day")
+
+
+def split_glued_time(value: str | None) -> tuple[str, str] | None:
+    """Split a source name glued to its time, as page text shows it:
+    ``Asharq Al-Awsat28-05-2025`` -> ``("Asharq Al-Awsat", "28-05-2025")``,
+    ``The Nationala day ago``, ``يمني برسمنذ 4 أيام``. ``None`` if no time ends it."""
+    m = _GLUED_TIME.fullmatch(clean_text(value))
+    return (m[1].strip(), m[2]) if m else None
+
+
 # --- URLs -------------------------------------------------------------------
 
 

@@ -11,9 +11,12 @@ from urllib.parse import urlsplit
 
 from newscrawl.parsers.arab_news import ArabNewsParser
 from newscrawl.parsers.base import ArticleParser
+from newscrawl.parsers.daily8 import Daily8Parser
 
 REGISTRY: dict[str, type[ArticleParser]] = {
     "arabnews.com": ArabNewsParser,
+    "daily8.com": Daily8Parser,
+    "d358xbzettaslu.amplifyapp.com": Daily8Parser,  # Daily8's Amplify branch host
 }
 
 
