@@ -52,6 +52,7 @@ FEED_EXPORT_ENCODING = "utf-8"
 ITEM_PIPELINES = {
     "newscrawl.pipelines.ValidationPipeline": 100,
     "newscrawl.pipelines.DedupePipeline": 200,
+    "newscrawl.linking.LinkingPipeline": 300,
     "newscrawl.pipelines.LayerStatsPipeline": 900,
 }
 ADDONS = {"newscrawl.addons.NewscrawlAddon": 0}
