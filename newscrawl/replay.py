@@ -14,11 +14,16 @@
 - ``browser_body``: what a browser (scrapy-playwright request) gets instead of
   ``body``; lets a snapshot model pages that differ once JavaScript runs.
 - ``delay_ms``: the answer is delayed by that many milliseconds.
-- ``fail_first: N``: the first N requests for that URL get ``fail_status``.
+- ``fail_first: N``: the first N requests for that URL get ``fail_status``
+  (with ``fail_headers``, e.g. ``{"Retry-After": "1"}``; default none).
 - ``fault``: ``"timeout"`` or ``"connection_lost"`` raise the exceptions Scrapy's
   own HTTP handler raises (``DownloadTimeoutError``, ``DownloadFailedError``).
 - ``{"include": "sub/manifest.jsonl"}``: read another manifest (bodies relative
   to it); lets each source keep its own snapshot.
+
+A body larger than ``DOWNLOAD_MAXSIZE`` (or ``meta["download_maxsize"]``) is
+refused with ``DownloadCancelledError`` after a warning, as Scrapy's own HTTP
+handler does; ``DOWNLOAD_WARNSIZE`` warns likewise.
 
 URLs match exactly, else after ``w3lib.url.canonicalize_url`` on both sides. An
 unlisted URL gets a 404 with an empty body. Nothing here touches the network.
@@ -35,7 +40,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
-from scrapy.exceptions import DownloadFailedError, DownloadTimeoutError, NotConfigured
+from scrapy.exceptions import (
+    DownloadCancelledError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    NotConfigured,
+)
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 from w3lib.url import canonicalize_url
@@ -66,6 +76,7 @@ class Entry:
     delay_ms: int = 0
     fail_first: int = 0
     fail_status: int = 503
+    fail_headers: dict[str, str] = field(default_factory=dict)
     fault: str | None = None
 
     def read(self, *, browser: bool = False) -> bytes:
@@ -128,6 +139,7 @@ class Snapshot:
             delay_ms=int(raw.get("delay_ms", 0)),
             fail_first=int(raw.get("fail_first", 0)),
             fail_status=int(raw.get("fail_status", 503)),
+            fail_headers={str(k): str(v) for k, v in (raw.get("fail_headers") or {}).items()},
             fault=raw.get("fault"),
             **paths,
         )
@@ -166,7 +178,7 @@ class ReplayDownloadHandler(BaseDownloadHandler):
         if entry.fault == "connection_lost":
             raise DownloadFailedError(f"Connection to {url} was lost (replayed)")
         if self.hits[entry.url] <= entry.fail_first:
-            return entry.fail_status, {}, b""
+            return entry.fail_status, entry.fail_headers, b""
         return entry.status, entry.headers, entry.read(browser=browser)
 
     async def download_request(self, request: Request) -> Response:
@@ -174,6 +186,7 @@ class ReplayDownloadHandler(BaseDownloadHandler):
         if entry and entry.delay_ms:
             await asyncio.sleep(entry.delay_ms / 1000)
         status, headers, body = self.answer(request.url)
+        self._check_size(request, len(body))
         respcls = responsetypes.from_args(headers=Headers(headers), url=request.url, body=body)
         return respcls(
             url=request.url,
@@ -182,3 +195,21 @@ class ReplayDownloadHandler(BaseDownloadHandler):
             body=body,
             request=request,
         )
+
+    def _check_size(self, request: Request, size: int) -> None:
+        """Honour DOWNLOAD_MAXSIZE/DOWNLOAD_WARNSIZE like Scrapy's HTTP handlers."""
+        settings = self.crawler.settings
+        maxsize = int(request.meta.get("download_maxsize", settings.getint("DOWNLOAD_MAXSIZE")))
+        warnsize = int(request.meta.get("download_warnsize", settings.getint("DOWNLOAD_WARNSIZE")))
+        if maxsize and size > maxsize:
+            message = (
+                f"Received {size} bytes which is larger than download max size ({maxsize})"
+                f" in request {request}."
+            )
+            logger.warning(message)
+            raise DownloadCancelledError(message)
+        if warnsize and size > warnsize:
+            logger.warning(
+                "Received %d bytes which is larger than download warn size (%d) in request %s.",
+                size, warnsize, request,
+            )  # fmt: skip
