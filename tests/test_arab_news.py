@@ -31,7 +31,8 @@ def test_failures_and_drops_are_counted_not_crashes(full: CrawlResult) -> None:
     stats = full.stats
     assert stats["newscrawl/failed/http_500"] == 1
     assert stats["newscrawl/failed/http_404"] >= 2  # feed items missing from the snapshot
-    assert stats["newscrawl/invalid/body"] == 1  # the video page has no article text
+    assert stats["newscrawl/skipped/video"] == 1  # og:type video.other: skipped, not a failed article
+    assert "newscrawl/invalid/body" not in stats
     assert stats["finish_reason"] == "finished"
     assert "Traceback" not in full.log
     assert "newscrawl/parse_error" not in stats

@@ -21,6 +21,8 @@ Subclass hooks (class attributes unless noted):
     min_body_chars  a selector body shorter than this falls through to ``generic``
     native_id(url)  method: the id part after ``<source>:`` (None: invalid item)
     fix_fields(fields, sel)  method: last-chance source quirks
+    non_article_paths  {kind: URL regex} for video/gallery/live/author pages;
+                    ``page_kind(response)`` names such a page (``parsers.pagekind``)
 Parsers never make requests and never raise on bad markup: missing fields stay
 ``None`` and the validation pipeline counts and logs the drop.
 """
@@ -35,6 +37,7 @@ from parsel import Selector
 from scrapy.http import TextResponse
 
 from newscrawl.parsers import generic
+from newscrawl.parsers.pagekind import NON_ARTICLE_PATHS, page_kind
 from newscrawl.parsers.structured import first_url, jsonld_article, meta, meta_all, names, text_list
 from newscrawl.text import (
     ParsedDate,
@@ -79,12 +82,17 @@ class ArticleParser:
     drop_css: ClassVar[str] = ""
     boilerplate: ClassVar[tuple[str, ...]] = ()
     min_body_chars: ClassVar[int] = 120
+    non_article_paths: ClassVar[dict[str, str]] = NON_ARTICLE_PATHS
 
     def __init__(self) -> None:
         patterns = BOILERPLATE + self.boilerplate
         self._boilerplate = [re.compile(p, re.I) for p in patterns]
 
     # --- hooks ------------------------------------------------------------
+    def page_kind(self, response: TextResponse) -> str | None:
+        """``video``/``gallery``/``live``/``author`` for a page to skip, None for an article."""
+        return page_kind(response.selector, response.url, self.non_article_paths)
+
     def native_id(self, url: str) -> str | None:
         return None
 

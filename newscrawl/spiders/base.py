@@ -22,7 +22,9 @@ Every article request carries ``meta["newscrawl"]`` = ``{"kind": "article",
 components (the seen-store) can act on articles without knowing the spider.
 Failures (HTTP errors, timeouts) are counted under ``newscrawl/failed/<reason>``
 and logged with the URL; pages that do not parse are counted under
-``newscrawl/parse_error``.
+``newscrawl/parse_error``. Non-article pages (``ArticleParser.page_kind``) and
+robots.txt refusals are skipped, not failed: ``newscrawl/skipped/<kind>``,
+``newscrawl/skipped/robots_txt``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from scrapy import Request, Spider
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -177,6 +180,10 @@ class NewsSpider(Spider):
         if not isinstance(response, TextResponse):
             self._drop(response, "not_text")
             return
+        if kind := parser.page_kind(response):
+            self._count(f"skipped/{kind}")
+            self.logger.info("Skipped %s: %s page, not an article", response.url, kind)
+            return
         try:
             fields = parser.parse(response)
         except Exception as exc:  # noqa: BLE001 - a bad page is a counted drop, not a crash
@@ -195,8 +202,14 @@ class NewsSpider(Spider):
     # --- accounting -------------------------------------------------------
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
+        if isinstance(failure.value, IgnoreRequest) and "robots.txt" in str(failure.value):
+            self._count("skipped/robots_txt")
+            self.logger.info("Skipped %s: disallowed by robots.txt", request.url)
+            return
         if isinstance(failure.value, HttpError):
             reason = f"http_{failure.value.response.status}"
+        elif isinstance(failure.value, IgnoreRequest) and "max redirections" in str(failure.value):
+            reason = "redirect_loop"
         else:
             reason = re.sub(r"(?<!^)(?=[A-Z])", "_", type(failure.value).__name__).lower()
         self._count(f"failed/{reason}")
