@@ -47,6 +47,14 @@ TELNETCONSOLE_ENABLED = False
 # many jobs; nothing in newscrawl uses it.
 REMOTE_CONTROL_ENABLED = False
 
+# --- faults (newscrawl/faults.py, docs/monitoring.md) -------------------------
+# Longest Retry-After (seconds) waited before a retry; a longer one is not retried this run.
+NEWSCRAWL_RETRY_AFTER_MAX = 120
+DOWNLOADER_MIDDLEWARES = {
+    "newscrawl.faults.RetryAfterMiddleware": 560,  # before RetryMiddleware (550) sees the answer
+    "newscrawl.faults.BodySanityMiddleware": 570,  # binary/mis-declared/truncated HTML
+}
+
 # --- output -----------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"
 ITEM_PIPELINES = {
@@ -56,9 +64,34 @@ ITEM_PIPELINES = {
     "newscrawl.pipelines.LayerStatsPipeline": 900,
 }
 ADDONS = {"newscrawl.addons.NewscrawlAddon": 0}
-EXTENSIONS = {"newscrawl.extensions.StatsFile": 500}
+EXTENSIONS = {
+    "newscrawl.extensions.StatsFile": 500,
+    "newscrawl.faults.RedirectAccounting": 100,
+    "newscrawl.monitors.Spidermon": 400,  # before StatsFile, so the stats file has monitor results
+}
 # Write final crawl stats as JSON to this path (off when unset).
 NEWSCRAWL_STATS_FILE = os.environ.get("NEWSCRAWL_STATS_FILE") or None
+
+# --- monitoring (newscrawl/monitors.py; thresholds in docs/monitoring.md) -----
+SPIDERMON_ENABLED = True
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["newscrawl.monitors.SpiderCloseMonitorSuite"]
+SPIDERMON_ADD_FIELD_COVERAGE = True
+SPIDERMON_FIELD_COVERAGE_SKIP_NONE = True  # null is "missing" for coverage
+NEWSCRAWL_MONITOR_FINISH_REASONS = ["finished", "closespider_itemcount", "closespider_pagecount"]
+NEWSCRAWL_MONITOR_MIN_ITEMS = 1
+# Share of items with a non-empty value, per field.
+NEWSCRAWL_MONITOR_COVERAGE = {
+    "title": 1.0,
+    "body": 1.0,
+    "published_at": 1.0,
+    "authors": 0.5,
+    "image_url": 0.8,
+}
+NEWSCRAWL_MONITOR_MAX_INVALID = 0
+# Drift alarm: share of items whose body came from the generic (trafilatura) layer.
+NEWSCRAWL_MONITOR_MAX_GENERIC_SHARE = 0.2
+NEWSCRAWL_MONITOR_MAX_ERRORS = 5
+NEWSCRAWL_MONITOR_MAX_EXCEPTIONS = 0
 
 # --- rendering (scrapy-playwright, per request via meta["playwright"]) ------
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
