@@ -2,6 +2,10 @@
 
 - ``NEWSCRAWL_REPLAY`` set: http(s) go to ``newscrawl.replay.ReplayDownloadHandler``,
   politeness delays and AutoThrottle are off (robots.txt is still read, from the snapshot).
+- ``NEWSCRAWL_RENDER`` on: http(s) go to ``newscrawl.rendering.RenderingDownloadHandler``
+  (scrapy-playwright, started lazily) or, with replay, ``ReplayRenderingDownloadHandler``.
+  ``newscrawl.rendering.ChallengeMiddleware`` is always enabled (it counts challenges
+  as blocked when rendering is off); ``DOWNLOADER_MIDDLEWARES`` may set it to None.
 - ``FEEDS``: unless the user gave ``-o/-O``/``FEEDS`` or ``NEWSCRAWL_FEEDS=False``,
   every crawl writes ``<NEWSCRAWL_DATA_DIR>/<spider>/<timestamp>.jsonl``.
 """
@@ -11,8 +15,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from scrapy.settings import BaseSettings
+from scrapy.utils.misc import load_object
 
 REPLAY_HANDLER = "newscrawl.replay.ReplayDownloadHandler"
+RENDER_HANDLER = "newscrawl.rendering.RenderingDownloadHandler"
+REPLAY_RENDER_HANDLER = "newscrawl.rendering.ReplayRenderingDownloadHandler"
+# process_response before RetryMiddleware (550) and the faults middlewares (560/570),
+# after HttpCompressionMiddleware (590) has decoded the body.
+CHALLENGE_MIDDLEWARE = ("newscrawl.rendering.ChallengeMiddleware", 580)
 
 
 class NewscrawlAddon:
@@ -23,6 +33,11 @@ class NewscrawlAddon:
             # above settings.py's politeness, below -s on the command line
             settings.set("DOWNLOAD_DELAY", 0, priority="spider")
             settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
+        if settings.getbool("NEWSCRAWL_RENDER"):
+            handler = REPLAY_RENDER_HANDLER if settings.get("NEWSCRAWL_REPLAY") else RENDER_HANDLER
+            settings.set("DOWNLOAD_HANDLERS", {"http": handler, "https": handler}, priority="addon")
+        path, order = CHALLENGE_MIDDLEWARE
+        settings.setdefault_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", load_object(path), order)
         if settings.getbool("NEWSCRAWL_FEEDS") and not settings.getdict("FEEDS"):
             root = Path(settings.get("NEWSCRAWL_DATA_DIR") or "data")
             feed = {"format": "jsonlines", "encoding": "utf-8", "store_empty": False}

@@ -109,5 +109,23 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
     ],
 }
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+# Tabs per browser context (upstream default is CONCURRENT_REQUESTS).
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
+# newscrawl/rendering.py, docs/rendering.md. Render requests that ask for it (meta["playwright"]);
+# Chromium starts only on the first such request. Off: those requests are dropped and counted.
+NEWSCRAWL_RENDER = os.environ.get("NEWSCRAWL_RENDER", "1").lower() not in ("0", "false", "no", "off")
+# Bot challenge = one of these statuses AND one of these body markers (case-insensitive; [] = off).
+NEWSCRAWL_CHALLENGE_STATUSES = [403, 429, 503]
+NEWSCRAWL_CHALLENGE_MARKERS = [
+    "Just a moment...",
+    "cf-chl",
+    "challenge-platform",
+    "cf_chl_opt",
+    "Checking your browser",
+    "Attention Required! | Cloudflare",
+    "captcha",
+    "_Incapsula_Resource",
+    "Pardon Our Interruption",
+]
 
 LOG_LEVEL = "INFO"
