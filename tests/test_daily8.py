@@ -1,4 +1,4 @@
-"""Daily8: relative dates, mirrors, furniture, linking."""
+"""Daily8: relative dates, mirrors, furniture, linking, discovery, rendering through real Chromium."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scrapy.http import HtmlResponse
+from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
+from newscrawl.items import Article
 from newscrawl.linking import MAX_DISTANCE, LinkingPipeline, distance, fingerprint, id_from_url
 from newscrawl.parsers.daily8 import Daily8Parser, canonical_article_url
+from newscrawl.spiders.daily8 import Daily8Spider
 from newscrawl.text import parse_relative_date, split_glued_time
-from tests.conftest import FIXTURES, FROZEN, Page, fake_response, fixture_pages
+from tests.conftest import FIXTURES, FROZEN, CrawlResult, Page, fake_response, fixture_pages, run_crawl
 
 D8 = FIXTURES / "daily8"
 PAGES = {p.slug: p for p in fixture_pages() if p.source == "daily8"}
@@ -203,3 +205,54 @@ def test_pipeline_reads_originals_exported_earlier_in_the_run(tmp_path: Path) ->
     assert item["duplicate_of"] == "arab_news:2622140"
     assert crawler.stats.get_value("newscrawl/linked/originals_loaded") == 1
     assert crawler.stats.get_value("newscrawl/linked/unreadable_lines") == 1
+
+
+# --- crawling through replay -------------------------------------------------
+@pytest.fixture(scope="module")
+def full(tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
+    return run_crawl("daily8", tmp_path_factory.mktemp("d8"), snapshot=FIXTURES)
+
+
+def test_discovery_finds_every_article_once_in_both_editions(full: CrawlResult) -> None:
+    assert full.returncode == 0, full.log[-3000:]
+    ids = [item["id"] for item in full.items]
+    assert sorted(ids) == sorted(ALL_IDS)
+    for item in full.items:
+        Article(**item)
+        assert item["source"] == "daily8" and item["via"] == "www.daily8.com"
+    assert "Traceback" not in full.log
+
+
+def test_mirror_link_in_a_listing_is_fetched_on_www(full: CrawlResult) -> None:
+    urls = {item["url"] for item in full.items}
+    assert not any("test.daily8.com" in u or "amplifyapp" in u for u in urls)
+
+
+def test_rendered_page_text_comes_from_real_chromium(full: CrawlResult) -> None:
+    expected = json.loads((D8 / "js-rendered.rendered.json").read_text("utf-8"))
+    [got] = [item for item in full.items if item["id"] == expected["id"]]
+    got.pop("crawled_at")
+    assert got == expected
+    assert full.stats["newscrawl/render/requested"] == full.stats["newscrawl/rendered/daily8"] == 1
+    assert full.stats["newscrawl/render/not_needed"] == len(ALL_IDS) - 1
+
+
+def test_edition_argument_and_urls_on_mirror_hosts(tmp_path: Path) -> None:
+    arabic = run_crawl("daily8", tmp_path / "ar", snapshot=FIXTURES, args={"edition": "ar"})
+    assert {i["language"] for i in arabic.items} == {"ar"} and len(arabic.items) == 2
+    hexid = "e0d62776f7005ebdbf4cd189656529f4"
+    urls = f"https://test.daily8.com/en/article/{hexid},{WWW_EN}{hexid}"
+    mirrored = run_crawl("daily8", tmp_path / "m", snapshot=FIXTURES, args={"urls": urls})
+    assert [i["id"] for i in mirrored.items] == [f"daily8:{hexid}"]
+    assert mirrored.stats["newscrawl/duplicate/id"] == 1
+
+
+def test_request_for_a_render_keeps_the_article_meta() -> None:
+    spider = Daily8Spider()
+    spider.crawler = get_crawler(Daily8Spider)
+    page = PAGES["js-rendered"]
+    response = fake_response(page)
+    response = response.replace(request=Request(page.url, meta={"newscrawl": {"kind": "article"}}))
+    [request] = list(spider.parse_article(response))
+    assert isinstance(request, Request) and request.meta.get("playwright")
+    assert request.meta["newscrawl"]["kind"] == "article" and request.dont_filter
