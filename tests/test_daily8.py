@@ -220,6 +220,8 @@ def test_discovery_finds_every_article_once_in_both_editions(full: CrawlResult) 
     for item in full.items:
         Article(**item)
         assert item["source"] == "daily8" and item["via"] == "www.daily8.com"
+        assert not [m for m in WIDGETS if m in item["body"]], item["id"]
+        assert not [c for c in item["related"] if c["title"] in item["body"]], item["id"]
     assert "Traceback" not in full.log
 
 
