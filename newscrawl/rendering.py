@@ -270,8 +270,10 @@ def challenge_marker(response: Response, markers: Iterable[str]) -> str | None:
 class ChallengeMiddleware:
     """Re-fetch bot-challenge pages through the browser, or count them as blocked.
 
-    Enabled for every spider in settings.py (order 560: before RetryMiddleware
-    sees a 503/429). Also drops rendering requests when ``NEWSCRAWL_RENDER`` is off.
+    Enabled for every spider by ``NewscrawlAddon`` (order 580: it sees a response
+    before RetryMiddleware and the Retry-After middleware). A challenge it gives up
+    on (blocked, or unsolved by the browser) gets ``dont_retry``: retrying would
+    only meet it again. Also drops rendering requests when ``NEWSCRAWL_RENDER`` is off.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -307,6 +309,7 @@ class ChallengeMiddleware:
             if marker:
                 self._inc("challenge/unsolved")
                 logger.warning("Challenge not solved by the browser on %s (%r)", request.url, marker)
+                request.meta["dont_retry"] = True  # retrying (429/503) would meet it again
                 return response
             self._inc("challenge/solved")
             return response.replace(status=200)
@@ -319,6 +322,7 @@ class ChallengeMiddleware:
                 "Bot challenge on %s (HTTP %d, %r); rendering is off (NEWSCRAWL_RENDER), not retried",
                 request.url, response.status, marker,
             )  # fmt: skip
+            request.meta["dont_retry"] = True
             return response
         self._inc("challenge/rendered")
         logger.info("Bot challenge on %s (HTTP %d, %r): rendering", request.url, response.status, marker)

@@ -8,7 +8,7 @@ with its visible text, so tests can assert on what the browser built.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 from scrapy import Request, Spider
 from scrapy.http import Response
@@ -19,6 +19,8 @@ from newscrawl.rendering import is_rendered, render_request
 class RenderProbe(Spider):
     name = "render_probe"
     render_wait_for = "#app h1"  # what ChallengeMiddleware waits for on re-rendered pages
+    # probe items are not Articles: no validation pipelines, no monitors
+    custom_settings: ClassVar[dict[str, Any]] = {"ITEM_PIPELINES": {}, "SPIDERMON_ENABLED": False}
 
     def __init__(self, urls: str = "", render: str = "", wait_for: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -38,6 +40,7 @@ class RenderProbe(Spider):
             "url": response.url,
             "status": response.status,
             "rendered": is_rendered(response),
+            "date": (response.headers.get("Date") or b"").decode(),
             "title": response.css("#app h1::text").get(),
             "text": " ".join(t.strip() for t in response.css("#app ::text").getall() if t.strip()),
         }
