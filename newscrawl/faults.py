@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Self
 from urllib.parse import urlsplit
 
 from charset_normalizer import from_bytes
-from scrapy import Request, Spider, signals
+from scrapy import Request, signals
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import NotConfigured, ResponseDataLossError
 from scrapy.http import HtmlResponse, Response
@@ -174,7 +174,10 @@ class BodySanityMiddleware:
         if looks_binary(body):
             _inc(self.crawler, "binary_as_text")
             logger.warning("Binary body served as %r: %s", content_type, response.url)
-            return response.replace(cls=Response)
+            return Response(
+                response.url, status=response.status, headers=response.headers, body=body,
+                flags=response.flags, request=request, protocol=response.protocol,
+            )  # fmt: skip
         encoding = better_encoding(content_type, body)
         if encoding:
             _inc(self.crawler, "encoding/fallback")
@@ -202,24 +205,30 @@ class RedirectAccounting:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         ext = cls(crawler)
+        crawler.signals.connect(ext.request_scheduled, signal=signals.request_scheduled)
         crawler.signals.connect(ext.request_dropped, signal=signals.request_dropped)
         return ext
 
-    def request_dropped(self, request: Request, spider: Spider) -> None:
+    def request_scheduled(self, request: Request) -> None:
+        """A redirect leaving the spider's domains: OffsiteMiddleware drops it without an errback."""
+        chain: list[str] = request.meta.get("redirect_urls") or []
+        if not chain or request.dont_filter or request.meta.get("allow_offsite"):
+            return
+        if not _on_site(request.url, getattr(self.crawler.spider, "allowed_domains", None) or []):
+            _inc(self.crawler, "failed/redirect_offsite")
+            logger.warning("Failed %s: redirects off the spider's domains to %s", chain[0], request.url)
+
+    def request_dropped(self, request: Request) -> None:
+        """A redirect the duplicate filter dropped: a loop, or a page this run already fetched."""
         chain: list[str] = request.meta.get("redirect_urls") or []
         if not chain:
             return  # an ordinary duplicate link: Scrapy's dupefilter stats count it
-        origin = chain[0]
-        if not _on_site(request.url, getattr(spider, "allowed_domains", None) or []):
-            key, message = "failed/redirect_offsite", "redirects off the spider's domains to"
-        elif request.url in chain:
-            key, message = "failed/redirect_loop", "redirect loop back to"
+        if request.url in chain:
+            _inc(self.crawler, "failed/redirect_loop")
+            logger.warning("Failed %s: redirect loop back to %s", chain[0], request.url)
         else:
             _inc(self.crawler, "skipped/redirect_duplicate")
-            logger.info("Redirect of %s leads to %s, already fetched this run", origin, request.url)
-            return
-        _inc(self.crawler, key)
-        logger.warning("Failed %s: %s %s", origin, message, request.url)
+            logger.info("Redirect of %s leads to %s, already fetched this run", chain[0], request.url)
 
 
 def _on_site(url: str, domains: list[str]) -> bool:

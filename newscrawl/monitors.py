@@ -44,6 +44,13 @@ class _LoggerResult(SpiderMonitorResult):  # type: ignore[misc]
     def log(self, msg: str, level: int = logging.DEBUG) -> None:
         self.spider.logger.log(level, f"[Spidermon] {msg}")
 
+    def write_errors(self) -> None:
+        """A failed check is one line with its reason; only a crashed monitor logs a traceback."""
+        for status in self.step.error_statuses:
+            for item in self.step.items_for_status(status):
+                detail = item.reason if item.reason else item.error
+                self.log(f"{item.status}: {item.item.name}: {detail}", level=logging.ERROR)
+
 
 class _LoggerRunner(SpiderMonitorRunner):  # type: ignore[misc]
     def create_result(self) -> _LoggerResult:

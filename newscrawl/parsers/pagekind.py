@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from parsel import Selector
 
-from newscrawl.parsers.structured import ARTICLE_TYPES, _types, _walk
+from newscrawl.parsers.structured import ARTICLE_TYPES, _types, _walk, meta
 
 KINDS = ("video", "gallery", "live", "author")
 NON_ARTICLE_PATHS: dict[str, str] = {
@@ -58,7 +58,7 @@ def page_kind(sel: Selector, url: str, paths: Mapping[str, str] = NON_ARTICLE_PA
         for schema_type, kind in _NOT_ARTICLES.items():
             if schema_type in types:
                 return kind
-    og_type = (sel.xpath('//meta[@property="og:type"]/@content').get() or "").strip().lower()
+    og_type = (meta(sel, "og:type") or "").lower()
     if og_type.startswith("video"):
         return "video"
     if og_type == "profile":
