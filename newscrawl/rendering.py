@@ -30,7 +30,8 @@ Settings:
   A ``cf-mitigated: challenge`` header also counts.
 
 Stats: ``newscrawl/rendered``, ``newscrawl/rendered/<spider>``,
-``newscrawl/render/failed``, ``newscrawl/render/seconds_max``; challenges:
+``newscrawl/render/failed``, ``newscrawl/render/seconds_max`` and ``.../seconds_total``
+(wall time per page, launch included for the first); challenges:
 ``newscrawl/challenge/detected``, ``.../rendered`` (re-issued through the browser),
 ``.../solved`` (the rendered page no longer is a challenge), ``.../unsolved``,
 ``.../blocked`` (rendering is off: logged as a warning, never silent).
@@ -198,6 +199,8 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore
         stats.inc_value("newscrawl/rendered")
         stats.inc_value(f"newscrawl/rendered/{name}")
         stats.max_value("newscrawl/render/seconds_max", elapsed)
+        total = stats.get_value("newscrawl/render/seconds_total", 0.0)
+        stats.set_value("newscrawl/render/seconds_total", round(total + elapsed, 3))
         logger.debug("Rendered %s in %.2fs", request.url, elapsed)
         return response
 

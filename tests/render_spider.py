@@ -22,16 +22,21 @@ class RenderProbe(Spider):
     # probe items are not Articles: no validation pipelines, no monitors
     custom_settings: ClassVar[dict[str, Any]] = {"ITEM_PIPELINES": {}, "SPIDERMON_ENABLED": False}
 
-    def __init__(self, urls: str = "", render: str = "", wait_for: str = "", **kwargs: Any) -> None:
+    def __init__(
+        self, urls: str = "", render: str = "", wait_for: str = "", timeout_ms: str = "", **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.urls = [u for u in urls.split(",") if u]
         self.render = render == "1"
         self.wait_for = wait_for or None
+        self.timeout_ms = int(timeout_ms or 15_000)
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.urls:
             if self.render:
-                yield render_request(url, callback=self.parse, wait_for=self.wait_for)
+                yield render_request(
+                    url, callback=self.parse, wait_for=self.wait_for, timeout_ms=self.timeout_ms
+                )
             else:
                 yield Request(url, callback=self.parse)
 

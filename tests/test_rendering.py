@@ -11,6 +11,10 @@ import json
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -83,15 +87,24 @@ def snapshot(tmp_path: Path) -> Path:
 
 
 def probe(
-    tmp_path: Path, snapshot: Path, *urls: str, render: bool = False, settings: dict[str, str] | None = None
+    tmp_path: Path,
+    snapshot: Path | None,
+    *urls: str,
+    render: bool = False,
+    settings: dict[str, str] | None = None,
+    args: dict[str, str] | None = None,
+    site: str = SITE,
 ) -> CrawlResult:
+    """Crawl ``urls`` (paths on ``site``) with the probe spider; ``snapshot=None``: live."""
     out, stats = tmp_path / "out.jsonl", tmp_path / "stats.json"
     cmd = [sys.executable, "-m", "scrapy", "runspider", str(ROOT / "tests" / "render_spider.py")]
-    cmd += ["-O", str(out), "-a", "urls=" + ",".join(f"{SITE}{u}" for u in urls)]
+    cmd += ["-O", str(out), "-a", "urls=" + ",".join(f"{site}{u}" for u in urls)]
     if render:
         cmd += ["-a", "render=1", "-a", "wait_for=#app h1"]
+    for key, value in (args or {}).items():
+        cmd += ["-a", f"{key}={value}"]
     all_settings = {
-        "NEWSCRAWL_REPLAY": str(snapshot),
+        **({"NEWSCRAWL_REPLAY": str(snapshot)} if snapshot else {}),
         "NEWSCRAWL_DATA_DIR": str(tmp_path / "data"),
         "NEWSCRAWL_STATS_FILE": str(stats),
         "NEWSCRAWL_CHROMIUM": CHROMIUM,
@@ -232,3 +245,50 @@ def test_replayed_fault_on_a_rendered_page(tmp_path: Path, snapshot: Path) -> No
     key = "downloader/exception_type_count/scrapy.exceptions.DownloadTimeoutError"
     assert result.stats[key] == 2  # first try + RETRY_TIMES=1, as with plain replay
     assert "playwright/browser_count" not in result.stats  # raised before the browser
+
+
+@needs_chromium
+def test_wait_for_timeout_is_a_counted_failure(tmp_path: Path, snapshot: Path) -> None:
+    args = {"wait_for": "#never", "timeout_ms": "300"}
+    result = probe(tmp_path, snapshot, "/js", render=True, args=args)
+    assert result.items == []
+    assert result.stats["newscrawl/render/failed"] == 1
+    assert "newscrawl/rendered" not in result.stats
+    assert "playwright/page_count/closed" in result.stats  # the page is not leaked
+
+
+@pytest.fixture
+def local_site(tmp_path: Path) -> Iterator[str]:
+    """The JS page and its script served over real HTTP on 127.0.0.1."""
+    root = tmp_path / "www"
+    (root / "static").mkdir(parents=True)
+    (root / "js.html").write_text(js_page("Live headline", ["Served over HTTP."]), "utf-8")
+    (root / "static" / "app.js").write_text(APP_JS, "utf-8")
+    handler = partial(QuietHandler, directory=str(root))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@needs_chromium
+def test_live_rendering_without_replay(tmp_path: Path, local_site: str) -> None:
+    """RenderingDownloadHandler itself (no replay): plain and rendered fetch of one page."""
+    settings = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "ROBOTSTXT_OBEY": "False"}
+    rendered = probe(tmp_path, None, "/js.html", render=True, settings=settings, site=local_site)
+    (item,) = rendered.items
+    assert item["text"] == "Live headline Served over HTTP." and item["rendered"] is True
+    assert rendered.stats["newscrawl/rendered"] == 1
+    plain = probe(tmp_path, None, "/js.html", settings=settings, site=local_site)
+    (item,) = plain.items
+    assert item["text"] == "Loading…" and item["rendered"] is False
+    assert "playwright/browser_count" not in plain.stats
