@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from newscrawl.parsers.al_arabiya import AlArabiyaParser
 from newscrawl.parsers.arab_news import ArabNewsParser
 from newscrawl.parsers.base import ArticleParser
 from newscrawl.parsers.daily8 import Daily8Parser
 
 REGISTRY: dict[str, type[ArticleParser]] = {
     "arabnews.com": ArabNewsParser,
+    "alarabiya.net": AlArabiyaParser,
     "daily8.com": Daily8Parser,
     "d358xbzettaslu.amplifyapp.com": Daily8Parser,  # Daily8's Amplify branch host
 }
