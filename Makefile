@@ -7,7 +7,7 @@ SPIDERS = $(shell $(BIN)/scrapy list 2>/dev/null)
 CORPUS ?= ../shared/corpus/wild
 TARGET ?= local
 
-.PHONY: install demo test lint crawl eval bench fixtures clean
+.PHONY: install demo test lint crawl eval bench fixtures clean check-live
 
 install: $(STAMP)
 
@@ -33,6 +33,10 @@ test: lint
 ## crawl: the live crawl of all spiders with production settings
 crawl: $(STAMP)
 	@for s in $(SPIDERS); do echo "== $$s"; $(BIN)/scrapy crawl $$s || exit $$?; done
+
+## check-live: live canary (network): a few articles per spider, coverage and layers, monitors
+check-live: $(STAMP)
+	$(BIN)/python -m newscrawl.canary
 
 ## eval: extraction quality on real pages (default ../shared/corpus/wild), vs trafilatura
 eval: $(STAMP)
