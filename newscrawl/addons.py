@@ -8,6 +8,7 @@
   as blocked when rendering is off); ``DOWNLOADER_MIDDLEWARES`` may set it to None.
 - ``FEEDS``: unless the user gave ``-o/-O``/``FEEDS`` or ``NEWSCRAWL_FEEDS=False``,
   every crawl writes ``<NEWSCRAWL_DATA_DIR>/<spider>/<timestamp>.jsonl``.
+- ``REDIS_URL`` set: distributed mode, see ``newscrawl.distributed.apply``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 
 from scrapy.settings import BaseSettings
 from scrapy.utils.misc import load_object
+
+from newscrawl import distributed
 
 REPLAY_HANDLER = "newscrawl.replay.ReplayDownloadHandler"
 RENDER_HANDLER = "newscrawl.rendering.RenderingDownloadHandler"
@@ -43,3 +46,4 @@ class NewscrawlAddon:
             feed = {"format": "jsonlines", "encoding": "utf-8", "store_empty": False}
             uri = str(root.absolute() / "%(name)s" / "%(time)s.jsonl")
             settings.set("FEEDS", {uri: feed}, priority="addon")
+        distributed.apply(settings)  # REDIS_URL set: shared scheduler, dupefilter, seen-store
