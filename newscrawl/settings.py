@@ -19,7 +19,8 @@ NEWSPIDER_MODULE = "newscrawl.spiders"
 NEWSCRAWL_REPLAY = os.environ.get("NEWSCRAWL_REPLAY") or None
 # Output root: FEEDS go to <dir>/<spider>/<timestamp>.jsonl, rejects to <dir>/rejected/.
 NEWSCRAWL_DATA_DIR = os.environ.get("NEWSCRAWL_DATA_DIR", "data")
-# Seen-store: SQLite path (default <data dir>/state/seen.sqlite3) or redis:// URL.
+# Seen-store: SQLite path (default <data dir>/state/seen.sqlite3) or redis:// URL; "off"
+# disables incremental crawling (docs/incremental.md).
 NEWSCRAWL_STATE = os.environ.get("NEWSCRAWL_STATE") or None
 # Write FEEDS automatically (off when the user passes -o/-O or sets FEEDS).
 NEWSCRAWL_FEEDS = True
@@ -61,6 +62,7 @@ ITEM_PIPELINES = {
     "newscrawl.pipelines.ValidationPipeline": 100,
     "newscrawl.pipelines.DedupePipeline": 200,
     "newscrawl.linking.LinkingPipeline": 300,
+    "newscrawl.incremental.SeenPipeline": 350,  # export dedupe, updates (docs/incremental.md)
     "newscrawl.pipelines.LayerStatsPipeline": 900,
 }
 ADDONS = {"newscrawl.addons.NewscrawlAddon": 0}
@@ -68,7 +70,12 @@ EXTENSIONS = {
     "newscrawl.extensions.StatsFile": 500,
     "newscrawl.faults.RedirectAccounting": 100,
     "newscrawl.monitors.Spidermon": 400,  # before StatsFile, so the stats file has monitor results
+    # FEEDS that mark an article seen only once its line is durable (docs/incremental.md)
+    "scrapy.extensions.feedexport.FeedExporter": None,
+    "newscrawl.incremental.DurableFeedExporter": 0,
 }
+# Known article requests are dropped before they reach the scheduler.
+SPIDER_MIDDLEWARES = {"newscrawl.incremental.SeenSpiderMiddleware": 550}
 # Write final crawl stats as JSON to this path (off when unset).
 NEWSCRAWL_STATS_FILE = os.environ.get("NEWSCRAWL_STATS_FILE") or None
 

@@ -145,7 +145,8 @@ class NewsSpider(Spider):
         for link in links:
             if not self.article_url.match(link.url):
                 continue
-            if self.args.since and link.published and link.published < self.args.since:
+            # no publication date: a page last modified before `since` was published before it too
+            if self.args.since and (when := link.published or link.lastmod) and when < self.args.since:
                 self._count("skipped/since")
                 continue
             yield self.article_request(link)
@@ -183,6 +184,7 @@ class NewsSpider(Spider):
         if kind := parser.page_kind(response):
             self._count(f"skipped/{kind}")
             self.logger.info("Skipped %s: %s page, not an article", response.url, kind)
+            response.meta.setdefault("newscrawl", {})["skipped"] = kind  # the seen-store remembers it
             return
         try:
             fields = parser.parse(response)
