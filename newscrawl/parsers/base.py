@@ -29,11 +29,15 @@ Parsers never make requests and never raise on bad markup: missing fields stay
 
 from __future__ import annotations
 
+import copy
 import re
 from datetime import UTC, datetime, timezone
 from typing import Any, ClassVar
 
+import lxml.html
+from lxml import etree
 from parsel import Selector
+from parsel.csstranslator import css2xpath
 from scrapy.http import TextResponse
 
 from newscrawl.parsers import generic
@@ -208,7 +212,7 @@ class ArticleParser:
             containers = response.css(css)
             if not containers:
                 continue
-            container = Selector(text=containers[0].get())
+            container = _detached(containers[0])
             if self.drop_css or DROP_CSS:
                 for node in container.css(", ".join(c for c in (DROP_CSS, self.drop_css) if c)):
                     node.drop()
@@ -233,6 +237,9 @@ class ArticleParser:
         return None
 
     def _paragraphs(self, container: Selector) -> list[str]:
+        nodes = _elements(container, self.paragraph_css)
+        if nodes is not None:  # same as below, without a Selector per node
+            return [" ".join(_text_nodes(n)) for n in nodes if not _nested_element(n)]
         out = []
         for node in container.css(self.paragraph_css):
             # skip blocks nested in another matched block (li > p, blockquote > p)
@@ -313,6 +320,48 @@ class ArticleParser:
                 t for t in (clean_text(x) for x in sel.css(self.tags_css or "_x").css("::text").getall()) if t
             ]
         )
+
+
+# --- hot-path helpers (same results as the parsel one-liners they replace, without
+# a Selector object per text node or a reparse; see docs/bench.md) -----------
+NESTING_BLOCKS = frozenset(("p", "li", "blockquote"))
+
+
+def _text_nodes(element: etree._Element) -> list[str]:
+    """``Selector(root=element).css("::text").getall()``."""
+    found = element.xpath("descendant-or-self::text()")
+    return [str(t) for t in found] if isinstance(found, list) else []
+
+
+def _nested_element(element: etree._Element) -> bool:
+    """``element.xpath("ancestor::*[self::p or self::li or self::blockquote]")``."""
+    return any(a.tag in NESTING_BLOCKS for a in element.iterancestors())
+
+
+def _elements(sel: Selector, css: str) -> list[etree._Element] | None:
+    """``sel.css(css)`` as lxml elements; None unless ``sel`` is an HTML element and
+    ``css`` selects only elements (pseudo-elements such as ``::text`` do not)."""
+    if sel.type != "html" or not isinstance(sel.root, etree._Element):
+        return None
+    found = sel.root.xpath(css2xpath(css))
+    if not isinstance(found, list):
+        return None
+    elements = [n for n in found if isinstance(n, etree._Element)]
+    return elements if len(elements) == len(found) else None
+
+
+def _detached(node: Selector) -> Selector:
+    """``Selector(text=node.get())``: a copy in a document of its own (``<html><body>``
+    around it, as parsing the markup gives), so dropping furniture from it leaves the
+    response's tree intact. Copying the subtree is cheaper than serialising and
+    re-parsing it."""
+    if not isinstance(node.root, lxml.html.HtmlElement):
+        return Selector(text=node.get())
+    clone = copy.deepcopy(node.root)
+    clone.tail = None
+    html = lxml.html.Element("html")
+    etree.SubElement(html, "body").append(clone)
+    return Selector(root=html, type="html")
 
 
 def _join(base: str, link: str) -> str:

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 import logging
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
+from lxml import etree
 from parsel import Selector
 
 from newscrawl.text import clean_text
@@ -89,16 +91,65 @@ def text_list(value: Any) -> list[str]:
     return [t for t in (clean_text(str(v)) for v in value) if t]
 
 
+META_ATTRS = ("property", "name", "itemprop")
+
+
+class _MetaIndex:
+    """Every ``<meta content>`` of a document, read in one pass (``meta`` is called
+    for a dozen names per page; one XPath scan per name and attribute was the
+    parser's largest cost). Same answers as the per-name XPath queries:
+
+    ``first[(attr, value)]``: ``content`` of the first ``<meta>`` whose ``attr`` is
+    ``value`` (``//meta[@attr="value"]/@content``, first match);
+    ``every[value]``: contents of the ``<meta>`` whose ``property`` or ``name`` is
+    ``value``, in document order (``//meta[@property=... or @name=...]/@content``).
+    """
+
+    def __init__(self, nodes: list[Any]) -> None:
+        self.first: dict[tuple[str, str], str] = {}
+        self.every: dict[str, list[str]] = {}
+        for node in nodes:
+            content = str(node.get("content"))
+            for attr in META_ATTRS:
+                if (value := node.get(attr)) is not None:
+                    self.first.setdefault((attr, value), content)
+            for value in {node.get("property"), node.get("name")} - {None}:
+                self.every.setdefault(value, []).append(content)
+
+
+# Keyed by the Selector, not the document: parsers drop nodes only in copies, so
+# a selector's document does not change while it is alive.
+_META_INDEXES: weakref.WeakKeyDictionary[Selector, _MetaIndex] = weakref.WeakKeyDictionary()
+
+
+def _meta_index(sel: Selector) -> _MetaIndex | None:
+    if not isinstance(sel.root, etree._Element):
+        return None
+    index = _META_INDEXES.get(sel)
+    if index is None:
+        nodes = sel.root.xpath("//meta[@content]")
+        index = _META_INDEXES[sel] = _MetaIndex(nodes if isinstance(nodes, list) else [])
+    return index
+
+
 def meta(sel: Selector, *names_: str) -> str | None:
     """The first non-empty ``content`` of ``<meta property|name|itemprop=...>``."""
+    index = _meta_index(sel)
     for name in names_:
-        for attr in ("property", "name", "itemprop"):
-            value = sel.xpath(f'//meta[@{attr}="{name}"]/@content').get()
+        for attr in META_ATTRS:
+            if index is not None:
+                value = index.first.get((attr, name))
+            else:
+                value = sel.xpath(f'//meta[@{attr}="{name}"]/@content').get()
             if value and value.strip():
                 return value.strip()
     return None
 
 
 def meta_all(sel: Selector, name: str) -> list[str]:
-    values = sel.xpath(f'//meta[@property="{name}" or @name="{name}"]/@content').getall()
+    index = _meta_index(sel)
+    if index is not None:
+        values = index.every.get(name, [])
+    else:
+        values = sel.xpath(f'//meta[@property="{name}" or @name="{name}"]/@content').getall()
     return [clean_text(v) for v in values if clean_text(v)]
