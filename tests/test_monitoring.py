@@ -13,17 +13,15 @@ from typing import Any
 
 import pytest
 from scrapy.http import HtmlResponse
+from scrapy.spiderloader import SpiderLoader
+from scrapy.utils.project import get_project_settings
 
 from newscrawl import report
 from newscrawl.faults import better_encoding, looks_binary, retry_after_seconds
 from newscrawl.parsers.pagekind import page_kind
 from tests.conftest import FIXTURES, ROOT, run_crawl
 
-SPIDERS = sorted(
-    subprocess.run(
-        [sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.split()
-)
+SPIDERS = sorted(SpiderLoader.from_settings(get_project_settings()).list())
 # Class names the Arab News parser's selectors rely on, renamed as a redesign would.
 RENAMED = {
     "field--name-body": "story__content",
@@ -54,6 +52,16 @@ def test_demo_crawl_passes_its_monitors(spider: str, tmp_path: Path) -> None:
     markdown = Path(latest["path"]).with_suffix(".md").read_text("utf-8")
     assert "Monitors **PASSED**" in markdown and "| Layout drift | test_generic_body_share | OK |" in markdown
     assert check(spider, tmp_path / "data").returncode == 0
+
+
+def test_incremental_rerun_with_nothing_new_passes(tmp_path: Path) -> None:
+    state = {"NEWSCRAWL_STATE": str(tmp_path / "seen.sqlite3")}
+    first = run_crawl("arab_news", tmp_path / "1", settings=state)
+    second = run_crawl("arab_news", tmp_path / "2", settings=state)
+    assert len(first.items) == 7 and second.items == []
+    got = report.latest("arab_news", tmp_path / "2" / "data")
+    assert got["items"] == 0 and got["monitors"]["passed"], got["monitors"]
+    assert second.stats["newscrawl/seen/skipped"] >= 7
 
 
 def redesigned_snapshot(root: Path) -> Path:
