@@ -7,7 +7,7 @@ SPIDERS = $(shell $(BIN)/scrapy list 2>/dev/null)
 CORPUS ?= ../shared/corpus/wild
 TARGET ?= local
 
-.PHONY: install demo test lint crawl eval bench fixtures clean check-live
+.PHONY: install demo test lint crawl eval bench fixtures clean check-live deploy schedule
 
 install: $(STAMP)
 
@@ -37,6 +37,17 @@ crawl: $(STAMP)
 ## check-live: live canary (network): a few articles per spider, coverage and layers, monitors
 check-live: $(STAMP)
 	$(BIN)/python -m newscrawl.canary
+
+## deploy: build the egg and upload it to scrapy.cfg's [deploy:$(TARGET)] (docs/deploy.md);
+##         credentials from SCRAPYD_USERNAME / SCRAPYD_PASSWORD when set
+deploy: $(STAMP)
+	SCRAPYD_USERNAME="$${SCRAPYD_USERNAME:-}" SCRAPYD_PASSWORD="$${SCRAPYD_PASSWORD:-}" \
+		$(BIN)/scrapyd-deploy $(TARGET)
+
+## schedule: start every spider on Scrapyd ($$SCRAPYD_URL) unless already pending/running;
+##           options in SCHEDULE, e.g. SCHEDULE="arab_news -a since=2026-11-01 -s REDIS_URL=redis://..."
+schedule: $(STAMP)
+	$(BIN)/newscrawl-schedule $(SCHEDULE)
 
 ## eval: extraction quality on real pages (default ../shared/corpus/wild), vs trafilatura
 eval: $(STAMP)
