@@ -4,7 +4,7 @@
 RSS feed listing ``n`` articles, an empty sitemap, empty section listings, and
 the ``n`` article pages) so these tests depend on no hand-made fixture. Each
 article has a distinct node id, title and body; ``delay_ms`` slows every article
-answer so that several workers overlap.
+answer so that several workers overlap, ``feed_delay_ms`` the feed.
 """
 
 from __future__ import annotations
@@ -55,13 +55,15 @@ def article_url(node: int) -> str:
     return f"{SITE}/node/{node}/world"
 
 
-def arab_news_snapshot(root: Path, n: int, *, delay_ms: int = 0, first_id: int = 3_100_000) -> list[str]:
+def arab_news_snapshot(
+    root: Path, n: int, *, delay_ms: int = 0, feed_delay_ms: int = 0, first_id: int = 3_100_000
+) -> list[str]:
     """Write the snapshot under ``root``; returns the article URLs in feed order."""
     (root / "pages").mkdir(parents=True, exist_ok=True)
     published = datetime(2026, 11, 19, 12, 0, tzinfo=UTC)
     lines = [
         _line(f"{SITE}/robots.txt", "robots.txt", "text/plain; charset=utf-8"),
-        _line(f"{SITE}/rss.xml", "rss.xml", "application/rss+xml; charset=utf-8"),
+        _line(f"{SITE}/rss.xml", "rss.xml", "application/rss+xml; charset=utf-8", feed_delay_ms),
         _line(f"{SITE}/sitemap.xml", "sitemap.xml", "application/xml; charset=utf-8"),
     ]
     (root / "robots.txt").write_text("User-agent: *\nDisallow: /admin/\n", "utf-8")
