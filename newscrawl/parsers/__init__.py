@@ -11,11 +11,13 @@ from urllib.parse import urlsplit
 
 from newscrawl.parsers.al_arabiya import AlArabiyaParser
 from newscrawl.parsers.arab_news import ArabNewsParser
+from newscrawl.parsers.asharq_al_awsat import AsharqAlAwsatParser
 from newscrawl.parsers.base import ArticleParser
 from newscrawl.parsers.daily8 import Daily8Parser
 
 REGISTRY: dict[str, type[ArticleParser]] = {
     "arabnews.com": ArabNewsParser,
+    "aawsat.com": AsharqAlAwsatParser,
     "alarabiya.net": AlArabiyaParser,
     "daily8.com": Daily8Parser,
     "d358xbzettaslu.amplifyapp.com": Daily8Parser,  # Daily8's Amplify branch host

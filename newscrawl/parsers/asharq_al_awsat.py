@@ -1,0 +1,95 @@
+"""Asharq Al-Awsat (english.aawsat.com, aawsat.com): Drupal; ids are node numbers.
+
+Quirks (SITES.md §1): the reading region repeats the headline and the image caption
+under a ``TT`` font-size toggle before the body, and captions of inline images recur
+as plain paragraphs; all of that is furniture, removed by selector where the markup
+names it and by content (equal to the title or to an ``img[alt]``/``figcaption``)
+where it does not, since the current markup is modelled, not captured. Bylines read
+``Name (City)`` (EN) or ``City: Name`` (AR): the place is not part of the name.
+Pages without machine dates show ``نشر: 14:05-18 نوفمبر 2026 م ـ 7 جمادى الآخرة 1448 هـ``
+(Arabic-Indic digits possible; the Hijri date is ignored) or ``Thursday, 19 November,
+2026 - 10:15``; both editions are Saudi time (+03:00, assumed when not stated).
+The edition (host) sets ``language``; a page whose ``<html lang>`` disagrees is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import urlsplit
+
+from parsel import Selector
+
+from newscrawl.parsers.base import ArticleParser, Fields
+from newscrawl.text import clean_text, offset
+
+logger = logging.getLogger(__name__)
+
+# /node/<id> and /<section>/<id>-<slug> (section and slug may be percent-encoded Arabic)
+NODE = re.compile(
+    r"^https?://(?:english\.|www\.)?aawsat\.com/(?:node/(\d+)|[^/?#]+/(\d+)-[^/?#]*)/?(?:[?#]|$)"
+)
+EDITIONS = {"english.aawsat.com": "en", "aawsat.com": "ar", "www.aawsat.com": "ar"}
+# "Hussein Kamal (Beirut)" -> "Hussein Kamal"; "الرياض: ريم الشمري" -> "ريم الشمري"
+_PLACE = re.compile(r"^[^:()]{1,40}:\s*|\s*\([^()]{1,40}\)$")
+
+
+class AsharqAlAwsatParser(ArticleParser):
+    source = "asharq_al_awsat"
+    publisher = "Asharq Al-Awsat"
+    default_offset = offset(3)  # Saudi Arabia, no DST
+    title_css = "h1"
+    # the reading region first (it holds the whole text), then the body field alone
+    body_css = (".node--type-article .article-body", ".node--type-article .field--name-body")
+    date_css = ".node__date .date-published"
+    modified_css = ".node__date .date-updated"
+    author_css = ".node__byline .byline__name"
+    section_css = ".breadcrumb li:last-child a"
+    tags_css = ".field--name-field-tags .field__item a"
+    summary_css = ".node__subtitle"
+    drop_css = ".font-size-control, .media--type-remote-video, .media--type-video"
+    boilerplate = (
+        r"^TT$",  # the font-size toggle, when it is not in .font-size-control
+        r"^(watch|شاهد|فيديو)\s*:",  # titles of embedded players
+        r"^اقرأ أيضا",  # "read also" link lines
+        r"^(آخر )?تحديث\s*:",  # "updated:" lines
+        r"^نُ?شر\s*:",  # "published:" lines
+    )
+
+    def native_id(self, url: str) -> str | None:
+        match = NODE.match(url)
+        return (match[1] or match[2]) if match else None
+
+    def fix_fields(self, fields: Fields, sel: Selector) -> Fields:
+        fields["language"] = self._edition(fields["url"], fields["language"])
+        authors = (_PLACE.sub("", a).strip() for a in fields["authors"])
+        fields["authors"] = [a for a in authors if a]
+        fields["body"] = self._without_furniture(fields["body"], fields["title"], sel)
+        return fields
+
+    def _edition(self, url: str, page_language: str | None) -> str | None:
+        edition = EDITIONS.get((urlsplit(url).hostname or "").lower())
+        if edition and page_language and page_language != edition:
+            logger.warning("%s: <html lang=%s> on the %s edition", url, page_language, edition)
+        return edition or page_language
+
+    def _paragraphs(self, container: Selector) -> list[str]:
+        # text as shown: inline markup adds no space ("<em>x</em>," is "x,"), <br> does
+        out = []
+        for node in container.css(self.paragraph_css):
+            if node.xpath("ancestor::*[self::p or self::li or self::blockquote]"):
+                continue
+            parts = node.xpath("descendant::text() | descendant::br").getall()
+            out.append("".join(" " if part.startswith("<br") else part for part in parts))
+        return out
+
+    @staticmethod
+    def _without_furniture(body: str | None, title: str | None, sel: Selector) -> str | None:
+        """Drop paragraphs that repeat the headline or an image caption."""
+        if not body:
+            return body
+        repeated = {clean_text(title), clean_text(" ".join(sel.css("h1 ::text").getall()))}
+        repeated.update(clean_text(t) for t in sel.css("img::attr(alt)").getall())
+        repeated.update(clean_text(" ".join(f.css("::text").getall())) for f in sel.css("figcaption"))
+        kept = [p for p in body.split("\n\n") if p not in repeated]
+        return "\n\n".join(kept) or None
