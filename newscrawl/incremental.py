@@ -466,16 +466,17 @@ class DurableFeedExporter(FeedExporter):
             return
         accepting = [slot for slot in self.slots if slot.filter.accepts(item)]
         local = [slot for slot in accepting if self._local(slot)]
-        outputs = [
+        at_close = [slot for slot in accepting if slot not in local]
+        # the replay may mark an article only when every feed it went to can be checked
+        outputs = [] if at_close else [
             str(Path(slot.storage.path).absolute())
             for slot in local
             if isinstance(slot.storage, FileFeedStorage)
-        ]
+        ]  # fmt: skip
         state.journal().intent(mark, outputs)
         super().item_scraped(item, spider)  # writes the line (and may rotate batches)
         for slot in local:
             self._sync(slot)
-        at_close = [slot for slot in accepting if slot not in local]
         if not at_close:
             if accepting:
                 state.commit(mark)
@@ -497,3 +498,5 @@ class DurableFeedExporter(FeedExporter):
             mark.waiting -= 1
             if mark.waiting == 0:
                 self.state.commit(mark)
+        if marks:
+            logger.info("Feed %s stored: its %d articles can be marked seen", slot.uri, len(marks))

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
+from scrapy.extensions.feedexport import BlockingFeedStorage
 
 from newscrawl.incremental import Journal, Mark, replay_journal
 from newscrawl.seen import SeenRecord, SqliteSeenStore, content_fingerprint
@@ -393,6 +394,43 @@ def test_jobdir_pause_and_resume(tmp_path: Path) -> None:
     first, second = _complete_lines(out1), _complete_lines(out2)
     assert first and second
     assert sorted(i["id"] for i in first + second) == sorted(s.id for s in stories)
+
+
+class Upload(BlockingFeedStorage):
+    """A feed storage like S3's: lines go to a temp file, uploaded (here: copied) at slot close;
+    a path containing "fail" makes the upload fail."""
+
+    def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None) -> None:
+        self.path = Path(uri.removeprefix("upload://"))
+
+    def _store_in_thread(self, file: IO[bytes]) -> None:
+        if "fail" in self.path.name:
+            raise OSError("upload refused")
+        file.seek(0)
+        self.path.write_bytes(file.read())
+
+
+@pytest.mark.parametrize("upload", ["uploaded.jsonl", "fail.jsonl"])
+def test_remote_feeds_mark_articles_only_once_stored(tmp_path: Path, upload: str) -> None:
+    snap = Snapshot(tmp_path / "snapshot")
+    stories = snap.add(3)
+    root = snap.write()
+    remote = ["-o", f"upload://{tmp_path / upload}:jsonlines", "-s", 'FEED_STORAGES={"upload": "%s"}']
+    remote[-1] %= f"{__name__}.Upload"
+    out1, out2 = tmp_path / "out1.jsonl", tmp_path / "out2.jsonl"
+    uploaded: list[dict[str, Any]] = []
+    for out in (out1, out2):
+        run = subprocess.run(
+            _crawl_cmd(root, tmp_path, out, *remote), cwd=ROOT, capture_output=True, timeout=240
+        )
+        assert run.returncode == 0, run.stderr[-3000:]
+        uploaded += _complete_lines(tmp_path / upload)
+    second = _complete_lines(out2)
+    assert len(_complete_lines(out1)) == 3  # the local feed got every line in both cases
+    if upload == "fail.jsonl":  # upload lost: nothing was marked, run 2 exports them again
+        assert sorted(i["id"] for i in second) == sorted(s.id for s in stories)
+    else:
+        assert len(uploaded) == 3 and second == []
 
 
 # --- the journal, deterministically -----------------------------------------------------
