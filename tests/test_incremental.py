@@ -22,9 +22,13 @@ from typing import IO, Any
 
 import pytest
 from scrapy.extensions.feedexport import BlockingFeedStorage
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
 
+from newscrawl.discovery import Link, sitemap_links
 from newscrawl.incremental import Journal, Mark, replay_journal
 from newscrawl.seen import SeenRecord, SqliteSeenStore, content_fingerprint
+from newscrawl.spiders.arab_news import ArabNewsSpider
 from tests.conftest import FIXTURES, ROOT, CrawlResult, run_crawl
 from tests.redis_server import redis_url  # noqa: F401  (fixture)
 
@@ -303,6 +307,36 @@ def test_since_skips_old_feed_and_news_sitemap_links_before_fetching(tmp_path: P
     assert run.article_requests == 2
     assert sorted(run.ids) == sorted(s.id for s in (*new_feed, *new_sitemap))
     assert run.stat("newscrawl/skipped/since") == 4
+
+
+def test_since_uses_lastmod_when_a_link_has_no_publication_date() -> None:
+    crawler = get_crawler(ArabNewsSpider, {"NEWSCRAWL_STATE": "off"})
+    spider = crawler._create_spider(since="2026-11-18T00:00:00+03:00")
+    crawler.spider = spider
+    crawler.stats.open_spider()
+    day = datetime(2026, 11, 18, tzinfo=RIYADH)
+    links = [
+        Link(f"{SITE}/node/1/world", lastmod=day - timedelta(hours=1)),  # modified before: skipped
+        Link(f"{SITE}/node/2/world", lastmod=day + timedelta(hours=1)),
+        Link(f"{SITE}/node/3/world", published=day - timedelta(days=1), lastmod=day + timedelta(hours=1)),
+        Link(f"{SITE}/node/4/world"),  # no date at all: fetched, its published_at is checked later
+    ]
+    response = HtmlResponse(f"{SITE}/sitemap.xml", body=b"")
+    urls = [r.url for r in spider.article_requests(links, response)]
+    assert urls == [f"{SITE}/node/2/world", f"{SITE}/node/4/world"]
+    assert crawler.stats.get_value("newscrawl/skipped/since") == 2
+
+
+def test_news_sitemap_publication_date_is_read() -> None:
+    body = (
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+        b' xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"><url><loc>https://www.arabnews.com/node/5/x</loc>'
+        b"<lastmod>2026-11-19T10:00:00+03:00</lastmod><news:news><news:publication_date>2026-11-18T14:05:00+03:00"
+        b"</news:publication_date></news:news></url></urlset>"
+    )
+    [link] = sitemap_links(body)[1]
+    assert link.published == datetime(2026, 11, 18, 14, 5, tzinfo=RIYADH)
+    assert link.lastmod == datetime(2026, 11, 19, 10, 0, tzinfo=RIYADH)
 
 
 # --- crash safety ----------------------------------------------------------------------
