@@ -57,7 +57,9 @@ import socket
 import time
 import uuid
 from typing import Any, Self
+from urllib.parse import urlsplit
 
+from redis.exceptions import RedisError
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
@@ -177,7 +179,13 @@ class RedisScheduler(Scheduler):  # type: ignore[misc]
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        scheduler: Self = super().from_crawler(crawler)
+        try:
+            scheduler: Self = super().from_crawler(crawler)  # connects and PINGs
+        except RedisError as exc:
+            where = urlsplit(crawler.settings.get("REDIS_URL") or "")
+            host = f"{where.scheme}://{where.hostname}:{where.port or 6379}{where.path}"  # no password
+            logger.error("Distributed crawl: Redis %s unreachable, the crawl cannot start: %s", host, exc)
+            raise
         scheduler.crawler = crawler
         scheduler.poll = crawler.settings.getfloat("NEWSCRAWL_REDIS_POLL", 0.5)
         scheduler.stale_ms = int(crawler.settings.getfloat("NEWSCRAWL_REDIS_STALE", 60) * 1000)

@@ -25,7 +25,7 @@ from scrapy.settings import Settings
 
 from newscrawl import distributed
 from tests.conftest import ROOT
-from tests.servers import clean_env, redis_server, stop
+from tests.servers import clean_env, free_port, redis_server, stop
 from tests.synth import arab_news_snapshot
 
 ARTICLES = 300
@@ -140,3 +140,14 @@ def test_two_workers_share_one_crawl(redis_url: str, tmp_path: Path) -> None:
     assert _items(tmp_path, "w3") == []
     assert round2.get("newscrawl/seen/skipped") == ARTICLES
     assert sorted(server.scan_iter("newscrawl:arab_news:*")) == []
+
+
+def test_unreachable_redis_fails_the_crawl_clearly(tmp_path: Path) -> None:
+    snapshot = tmp_path / "snapshot"
+    arab_news_snapshot(snapshot, 2)
+    proc = _worker("w", tmp_path, snapshot, f"redis://:secret@127.0.0.1:{free_port()}/0")
+    assert _finish(proc, timeout=120) != 0
+    log = (tmp_path / "w.log").read_text("utf-8")
+    line = next(line for line in log.splitlines() if "Distributed crawl: Redis" in line)
+    assert "redis://127.0.0.1:" in line and "unreachable, the crawl cannot start" in line
+    assert "secret" not in line
