@@ -53,6 +53,11 @@ schedule: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/python scripts/eval_wild.py --corpus $(CORPUS)
 
+## bench: parse cost vs trafilatura, crawl rate vs `scrapy bench`, memory, rerun cost, rendering
+##        -> table + data/bench/latest.json (docs/bench.md); BENCH="--strict" fails on a missed target
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py --corpus $(CORPUS) $(BENCH)
+
 ## fixtures: rewrite expected JSON of golden fixtures from the current parsers (review the diff!)
 fixtures: $(STAMP)
 	$(BIN)/python scripts/fixtures.py --update
