@@ -352,6 +352,78 @@ def bench_parse(corpus: Path | None, repeat: int) -> dict[str, Any]:
     return out
 
 
+def top_functions(stats: Any, per: int, limit: int = 12) -> list[dict[str, Any]]:
+    """The ``limit`` functions with the most own time (cProfile), in ms per ``per`` unit."""
+    total = sum(row[2] for row in stats.stats.values()) or 1.0
+    rows = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:limit]
+    return [
+        {
+            "function": f"{Path(file).name}:{line}({name})",
+            "own_ms": own * 1000 / per,
+            "cum_ms": cum * 1000 / per,
+            "share": own / total,
+        }
+        for (file, line, name), (_, _, own, cum, _) in rows
+    ]
+
+
+def _module(file: str, name: str) -> str:
+    """A readable owner for a profile row: package, project module or builtin kind."""
+    if file == "~":  # C builtins: "<method 'search' of 're.Pattern' objects>" -> "builtin re.Pattern"
+        kind = re.search(r"of '([\w.]+)' objects|built-in method ([\w.]+)", name)
+        return "builtin " + (next(g for g in kind.groups() if g) if kind else name)
+    path = Path(file)
+    if "site-packages" in path.parts:
+        return path.parts[path.parts.index("site-packages") + 1].removesuffix(".py")
+    if "newscrawl" in path.parts:
+        return "/".join(path.parts[path.parts.index("newscrawl") :])
+    return "stdlib " + path.stem
+
+
+def by_module(stats: Any, per: int, limit: int = 12) -> list[dict[str, Any]]:
+    """Own time summed by ``_module``: where the time goes, in ms per ``per`` unit."""
+    owners: Counter[str] = Counter()
+    for (file, _, name), (_, _, own, _, _) in stats.stats.items():
+        owners[_module(file, name)] += own
+    total = sum(owners.values()) or 1.0
+    return [
+        {"module": owner, "own_ms": own * 1000 / per, "share": own / total}
+        for owner, own in owners.most_common(limit)
+    ]
+
+
+def profile_parse(out: Path) -> dict[str, list[dict[str, Any]]]:
+    """cProfile of the project's parsers over the fixture pages (20 rounds, after a warm-up
+    round: first-use costs such as dateparser's locale regexes are left out)."""
+    import cProfile
+    import pstats
+
+    from scrapy.http import HtmlResponse, Request
+
+    from newscrawl.parsers import parser_for
+    from tests.conftest import article_pages
+
+    pages = [(p.url, p.html.read_bytes(), p.headers, parser_for(p.url)) for p in article_pages()]
+    pages = [page for page in pages if page[3] is not None]
+    rounds = 20
+    responses = [
+        [HtmlResponse(url=u, body=b, headers=h, encoding="utf-8", request=Request(u)) for u, b, h, _ in pages]
+        for _ in range(rounds + 1)
+    ]
+    for response, (_, _, _, parser) in zip(responses.pop(), pages, strict=True):
+        parser.parse(response, crawled_at=FROZEN)  # type: ignore[union-attr]
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for batch in responses:
+        for response, (_, _, _, parser) in zip(batch, pages, strict=True):
+            parser.parse(response, crawled_at=FROZEN)  # type: ignore[union-attr]
+    profiler.disable()
+    profiler.dump_stats(out / "parse.prof")
+    stats = pstats.Stats(profiler)
+    per = rounds * len(pages)
+    return {"by_module": by_module(stats, per), "by_function": top_functions(stats, per)}
+
+
 # --- 2-4. crawls ------------------------------------------------------------
 def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSCRAWL_", "SCRAPY_"))}
@@ -387,6 +459,7 @@ def crawl(
     state: str,
     extra: dict[str, str] | None = None,
     args: dict[str, str] | None = None,
+    profile: Path | None = None,
 ) -> dict[str, Any]:
     """``scrapy crawl`` in a fresh process; returns its stats, probe data and wall time."""
     from newscrawl import settings as project
@@ -409,6 +482,8 @@ def crawl(
         cmd += ["-s", f"{key}={value}"]
     for key, value in (args or {}).items():
         cmd += ["-a", f"{key}={value}"]
+    if profile:
+        cmd += ["--profile", str(profile)]
     log = work / f"{name}.log"
     started = time.monotonic()
     with log.open("w") as err:
@@ -591,6 +666,9 @@ def main() -> int:
     ap.add_argument("--skip-render", action="store_true", help="no Chromium and no daily8 demo crawl")
     ap.add_argument("--no-state-baseline", action="store_true", help="skip the seen-store-off crawl")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory (snapshot, logs)")
+    ap.add_argument(
+        "--profile", action="store_true", help="also cProfile the parsers and the crawl (<out>/*.prof)"
+    )
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     opts = ap.parse_args()
     started = time.monotonic()
@@ -611,6 +689,12 @@ def main() -> int:
     print()
     print(table(result))
     print(f"\nwritten: {opts.out / 'latest.json'} and {stamp}.json ({result['bench_seconds']} s)")
+    for name, views in result.get("profile", {}).items():
+        print(f"\nwhere the time goes: {name}, own time under cProfile (profiler overhead included)")
+        for mod, fun in zip(views["by_module"], views["by_function"], strict=False):
+            left = f"{mod['own_ms']:7.3f} {mod['share']:6.1%}  {mod['module']}"
+            right = f"{fun['own_ms']:7.3f} {fun['share']:6.1%}  {fun['function']}"
+            print(f"  {left:<48} | {right}")
     missed = [k for k, t in result["targets"].items() if t["met"] is False]
     if missed:
         print("targets missed: " + ", ".join(missed) + " (docs/bench.md: where the time goes)")
@@ -680,6 +764,25 @@ def run(opts: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         r["crawl_nostate_pages_per_min"] = _rate(off["stats"])
         r["crawl_nostate_ratio"] = r["crawl_nostate_pages_per_min"] / r["scrapy_bench_pages_per_min"]
         r["crawl_nostate_peak_rss_mb"] = off["probe"].get("peak_rss_mb")
+
+    if opts.profile:
+        _step("    profiles: parsers over the fixtures, and the crawl (fresh seen-store) under cProfile")
+        opts.out.mkdir(parents=True, exist_ok=True)
+        import pstats
+
+        prof = opts.out / "crawl.prof"
+        profiled = crawl(
+            "arab_news", snapshot, tmp, "profiled", state=str(tmp / "profiled.sqlite3"), profile=prof
+        )
+        pages = int(profiled["stats"].get("response_received_count") or 1)
+        crawl_stats = pstats.Stats(str(prof))
+        r["profile"] = {
+            "parse (ms per fixture page)": profile_parse(opts.out),
+            "crawl (ms per response)": {
+                "by_module": by_module(crawl_stats, pages),
+                "by_function": top_functions(crawl_stats, pages),
+            },
+        }
 
     if opts.skip_render:
         r["render"] = {"available": False, "reason": "--skip-render"}
