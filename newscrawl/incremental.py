@@ -248,8 +248,8 @@ class SeenState:
                     "Recovered journal %s of a crawl that died: %d exports marked, %d never written",
                     path, marked, dropped,
                 )  # fmt: skip
-            self.inc("recovered", marked)
-            self.inc("recovery_dropped", dropped)
+                self.inc("recovered", marked)
+                self.inc("recovery_dropped", dropped)
 
     def commit(self, mark: Mark) -> None:
         commit(self.store, mark)
