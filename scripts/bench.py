@@ -491,7 +491,8 @@ def crawl(
     wall = time.monotonic() - started
     stats = json.loads(stats_file.read_text("utf-8")) if stats_file.exists() else {}
     if proc.returncode or not stats:
-        raise RuntimeError(f"crawl {name} failed ({proc.returncode}); log: {log}")
+        tail = "\n".join(log.read_text("utf-8", errors="replace").splitlines()[-8:])
+        raise RuntimeError(f"crawl {name} failed (exit {proc.returncode}); log ends:\n{tail}")
     probe = json.loads(probe_file.read_text("utf-8")) if probe_file.exists() else {}
     return {"stats": stats, "probe": probe, "wall_s": wall, "log": str(log)}
 
@@ -533,10 +534,21 @@ def bench_render(tmp: Path, pages: int) -> dict[str, Any]:
         from newscrawl.parsers.daily8 import Daily8Parser  # noqa: F401
     except ImportError as exc:
         return {"available": False, "reason": f"rendering code missing: {exc}"}
-    if pages:
+    from newscrawl import settings as project
+
+    if pages and not Path(project.NEWSCRAWL_CHROMIUM).exists():
+        out.update(
+            available=False, reason=f"no Chromium at {project.NEWSCRAWL_CHROMIUM} (NEWSCRAWL_CHROMIUM)"
+        )
+    elif pages:
         work = tmp / "render"
         urls = render_snapshot(work / "snapshot", pages)
-        run = crawl("daily8", work / "snapshot", work, "render", state="off", args={"urls": ",".join(urls)})
+        try:
+            run = crawl(
+                "daily8", work / "snapshot", work, "render", state="off", args={"urls": ",".join(urls)}
+            )
+        except RuntimeError as exc:
+            return {"available": False, "reason": str(exc).splitlines()[0]}
         stats = run["stats"]
         rendered = int(stats.get("newscrawl/rendered/daily8") or stats.get("newscrawl/rendered") or 0)
         elapsed = float(stats.get("elapsed_time_seconds") or 0)
@@ -549,7 +561,9 @@ def bench_render(tmp: Path, pages: int) -> dict[str, Any]:
             render_pages_per_min=rendered / elapsed * 60 if rendered and elapsed else None,
         )
         if not rendered:
-            out["reason"] = f"no page was rendered (Chromium missing?); log: {run['log']}"
+            out["reason"] = "no page was rendered: " + ", ".join(
+                f"{k}={v}" for k, v in sorted(stats.items()) if k.startswith("newscrawl/render")
+            )
     # the demo: `make demo`'s daily8 crawl of the bundled snapshot, throw-away seen-store
     demo_work = tmp / "demo"
     demo_work.mkdir()
@@ -688,7 +702,13 @@ def main() -> int:
     (opts.out / "latest.json").write_text(text, "utf-8")
     print()
     print(table(result))
-    print(f"\nwritten: {opts.out / 'latest.json'} and {stamp}.json ({result['bench_seconds']} s)")
+    machine = result["machine"]
+    print(
+        f"\n{machine['cpus']} CPUs, load average {machine['load_average_at_start']} at start,"
+        f" {machine['load_average_at_crawl']} before the crawl (other processes make rates noisy;"
+        " each ratio is measured side by side)"
+    )
+    print(f"written: {opts.out / 'latest.json'} and {stamp}.json ({result['bench_seconds']} s)")
     for name, views in result.get("profile", {}).items():
         print(f"\nwhere the time goes: {name}, own time under cProfile (profiler overhead included)")
         for mod, fun in zip(views["by_module"], views["by_function"], strict=False):
@@ -701,6 +721,14 @@ def main() -> int:
     return 1 if opts.strict and missed else 0
 
 
+def _load() -> float | None:
+    """1-minute load average: other processes on the machine make absolute rates noisy."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
 def _step(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
@@ -708,7 +736,12 @@ def _step(message: str) -> None:
 def run(opts: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     r: dict[str, Any] = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "platform": sys.platform},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+            "platform": sys.platform,
+            "load_average_at_start": _load(),
+        },
     }
     _step("1/5 parse cost: project parsers vs trafilatura")
     r["parse"] = bench_parse(opts.corpus, opts.repeat)
@@ -725,6 +758,7 @@ def run(opts: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     state = str(tmp / "state" / "seen.sqlite3")
     (tmp / "state").mkdir()
 
+    r["machine"]["load_average_at_crawl"] = _load()
     _step("2-3/5 crawl of the snapshot, whole pipeline, seen-store on (SQLite)")
     first = crawl("arab_news", snapshot, tmp, "crawl", state=state)
     stats = first["stats"]
@@ -752,7 +786,8 @@ def run(opts: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     again = crawl("arab_news", snapshot, tmp, "rerun", state=state)
     stats2 = again["stats"]
     r["rerun_requests"] = int(stats2.get("downloader/request_count", 0))
-    r["rerun_article_requests"] = r["rerun_requests"] - (r["crawl_requests"] - r["crawl_items"])
+    # robots.txt, feeds, sitemaps and listings are fetched on every run; the rest are articles
+    r["rerun_article_requests"] = r["rerun_requests"] - (r["snapshot"]["urls"] - r["snapshot"]["articles"])
     r["rerun_items"] = int(stats2.get("item_scraped_count", 0))
     r["rerun_wall_s"] = again["wall_s"]
     r["rerun_elapsed_s"] = float(stats2.get("elapsed_time_seconds") or 0)
