@@ -25,7 +25,6 @@ from newscrawl.text import canonical_url, clean_text, offset
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 # Zone names shown beside visible times that fix the offset at +04:00.
 GST = re.compile(r"\bGST\b|بتوقيت (?:الإمارات|دبي|أبوظبي)")
-_BR = re.compile(r"(?i)<br\s*/?>")
 
 
 class AlArabiyaParser(ArticleParser):
@@ -61,13 +60,3 @@ class AlArabiyaParser(ArticleParser):
             shown = " ".join(sel.css(self.date_css).css("::text").getall())
             fields["timezone_assumed"] = not GST.search(shown)
         return fields
-
-    def _paragraphs(self, container: Selector) -> list[str]:
-        # Text nodes are concatenated as the browser shows them: inline markup adds no
-        # space ("<span class=aa-geo-location>LONDON</span>: Oil" is "LONDON: Oil").
-        out = []
-        for node in container.css(self.paragraph_css):
-            if node.xpath("ancestor::*[self::p or self::li or self::blockquote]"):
-                continue
-            out.append(Selector(text=_BR.sub(" ", node.get())).xpath("string()").get() or "")
-        return out

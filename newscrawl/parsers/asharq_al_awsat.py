@@ -73,16 +73,6 @@ class AsharqAlAwsatParser(ArticleParser):
             logger.warning("%s: <html lang=%s> on the %s edition", url, page_language, edition)
         return edition or page_language
 
-    def _paragraphs(self, container: Selector) -> list[str]:
-        # text as shown: inline markup adds no space ("<em>x</em>," is "x,"), <br> does
-        out = []
-        for node in container.css(self.paragraph_css):
-            if node.xpath("ancestor::*[self::p or self::li or self::blockquote]"):
-                continue
-            parts = node.xpath("descendant::text() | descendant::br").getall()
-            out.append("".join(" " if part.startswith("<br") else part for part in parts))
-        return out
-
     @staticmethod
     def _without_furniture(body: str | None, title: str | None, sel: Selector) -> str | None:
         """Drop paragraphs that repeat the headline or an image caption."""

@@ -158,8 +158,10 @@ class ArticleParser:
             stem = structured.rstrip(".… ")
             longer = [(k, v) for k, v in candidates[1:] if v and v.startswith(stem) and len(v) > len(stem)]
             candidates = longer + [c for c in candidates if c[0] != "jsonld"]
-        elif structured and by_layer["meta"] and by_layer["meta"] == by_layer["selectors"] != structured:
-            candidates = candidates[1:]
+        elif structured and by_layer["meta"] and by_layer["meta"] != structured:
+            visible = by_layer["selectors"] or self._css_text(sel, "h1")
+            if visible == by_layer["meta"]:
+                candidates = candidates[1:]
         return self._first(layers, "title", candidates)
 
     @staticmethod
@@ -237,16 +239,12 @@ class ArticleParser:
         return None
 
     def _paragraphs(self, container: Selector) -> list[str]:
+        """Text of each block, as a browser shows it; blocks nested in another matched
+        block (li > p, blockquote > p) are skipped."""
         nodes = _elements(container, self.paragraph_css)
-        if nodes is not None:  # same as below, without a Selector per node
-            return [" ".join(_text_nodes(n)) for n in nodes if not _nested_element(n)]
-        out = []
-        for node in container.css(self.paragraph_css):
-            # skip blocks nested in another matched block (li > p, blockquote > p)
-            if node.xpath("ancestor::*[self::p or self::li or self::blockquote]"):
-                continue
-            out.append(" ".join(node.css("::text").getall()))
-        return out
+        if nodes is None:
+            nodes = [n.root for n in container.css(self.paragraph_css) if isinstance(n.root, etree._Element)]
+        return [_block_text(n) for n in nodes if not _nested_element(n)]
 
     def _is_boilerplate(self, paragraph: str) -> bool:
         text = clean_text(paragraph)
@@ -327,10 +325,12 @@ class ArticleParser:
 NESTING_BLOCKS = frozenset(("p", "li", "blockquote"))
 
 
-def _text_nodes(element: etree._Element) -> list[str]:
-    """``Selector(root=element).css("::text").getall()``."""
-    found = element.xpath("descendant-or-self::text()")
-    return [str(t) for t in found] if isinstance(found, list) else []
+def _block_text(element: etree._Element) -> str:
+    """Text nodes joined as rendered: inline markup adds no space (``<em>x</em>,`` is
+    ``x,``, ``<span>LONDON</span>: Oil`` is ``LONDON: Oil``); ``<br>`` is a space."""
+    found = element.xpath("descendant::text() | descendant::br")
+    parts = found if isinstance(found, list) else []
+    return "".join(str(p) if isinstance(p, str) else " " for p in parts)
 
 
 def _nested_element(element: etree._Element) -> bool:
