@@ -68,3 +68,12 @@ def test_no_test_or_package_reads_shared() -> None:
 def test_package_code_does_not_use_file_paths() -> None:
     offenders = [p.name for p in (ROOT / "newscrawl").rglob("*.py") if "__file__" in p.read_text("utf-8")]
     assert not offenders, "read package data with importlib.resources"
+
+
+def test_readme_documents_every_project_setting() -> None:
+    import newscrawl.settings as settings
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    names = [n for n in vars(settings) if n.startswith("NEWSCRAWL_")]
+    assert names
+    assert not [n for n in names if f"`{n}`" not in readme]
