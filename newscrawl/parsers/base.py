@@ -90,7 +90,8 @@ class ArticleParser:
 
     def __init__(self) -> None:
         patterns = BOILERPLATE + self.boilerplate
-        self._boilerplate = [re.compile(p, re.I) for p in patterns]
+        # one alternation: a paragraph is tested once, not once per pattern
+        self._boilerplate = re.compile("|".join(f"(?:{p})" for p in patterns), re.I)
 
     # --- hooks ------------------------------------------------------------
     def page_kind(self, response: TextResponse) -> str | None:
@@ -248,7 +249,7 @@ class ArticleParser:
 
     def _is_boilerplate(self, paragraph: str) -> bool:
         text = clean_text(paragraph)
-        return any(p.search(text) for p in self._boilerplate)
+        return self._boilerplate.search(text) is not None
 
     # --- small fields -----------------------------------------------------
     def _authors(self, sel: Selector, ld: Fields) -> list[str]:
