@@ -32,6 +32,7 @@ import logging
 import re
 import time
 from datetime import timedelta
+from functools import lru_cache
 from hashlib import blake2b
 from pathlib import Path
 from typing import Any, Self
@@ -62,18 +63,35 @@ def words(text: str) -> list[str]:
     return _WORD.findall(folded)
 
 
+_LANE = 24  # bits per counter lane: room for 16M shingles per article
+
+
+def _spread_byte(byte: int) -> int:
+    return sum(1 << (bit * _LANE) for bit in range(8) if byte >> bit & 1)
+
+
+_SPREAD = [_spread_byte(b) for b in range(256)]
+
+
+@lru_cache(maxsize=1024)
 def fingerprint(title: str | None, body: str | None) -> int | None:
-    """64-bit SimHash of the word 3-shingles of title + body; None under MIN_WORDS words."""
+    """64-bit SimHash of the word 3-shingles of title + body; None under MIN_WORDS words.
+
+    Each shingle hash is spread into 64 counter lanes of one big integer, so the
+    per-bit counts are plain additions (the same SimHash as counting bit by bit).
+    Cached: the linking and seen-store pipelines both ask for the same item's."""
     tokens = words(f"{title or ''} {body or ''}")
     if len(tokens) < MIN_WORDS:
         return None
-    weights = [0] * 64
-    for i in range(len(tokens) - 2):
-        shingle = " ".join(tokens[i : i + 3]).encode()
-        value = int.from_bytes(blake2b(shingle, digest_size=8).digest(), "big")
-        for bit in range(64):
-            weights[bit] += 1 if value >> bit & 1 else -1
-    return sum(1 << bit for bit in range(64) if weights[bit] > 0)
+    counts = 0
+    shingles = len(tokens) - 2
+    for i in range(shingles):
+        digest = blake2b(" ".join(tokens[i : i + 3]).encode(), digest_size=8).digest()
+        for k, byte in enumerate(reversed(digest)):  # big-endian digest: last byte is bits 0-7
+            counts += _SPREAD[byte] << (k * 8 * _LANE)
+    mask = (1 << _LANE) - 1
+    # bit set where more shingles have it set than not (weights[bit] > 0)
+    return sum(1 << bit for bit in range(64) if 2 * (counts >> (bit * _LANE) & mask) > shingles)
 
 
 def distance(a: int, b: int) -> int:
