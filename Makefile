@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-SPIDERS = $(shell $(BIN)/scrapy list 2>/dev/null)
 CORPUS ?= ../shared/corpus/wild
 TARGET ?= local
 
@@ -32,7 +31,7 @@ test: lint
 
 ## crawl: the live crawl of all spiders with production settings
 crawl: $(STAMP)
-	@for s in $(SPIDERS); do echo "== $$s"; $(BIN)/scrapy crawl $$s || exit $$?; done
+	@for s in $$($(BIN)/scrapy list); do echo "== $$s"; $(BIN)/scrapy crawl $$s || exit $$?; done
 
 ## check-live: live canary (network): a few articles per spider, coverage and layers, monitors
 check-live: $(STAMP)

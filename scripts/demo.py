@@ -80,9 +80,9 @@ def main() -> int:
             print(
                 f"{'':<17}-> {files[-1].relative_to(ROOT) if files[-1].is_relative_to(ROOT) else files[-1]}"
             )
-    rejected = opts.data_dir / "rejected"
-    if rejected.exists():
-        print(f"rejected items (with their errors): {rejected}")
+    if any(k.startswith("invalid/") for _, _, drops, _ in rows for k in drops):
+        print(f"rejected items, with their errors: {opts.data_dir / 'rejected'}/<spider>/")
+    print(f"run reports (coverage, layers, monitors): {opts.data_dir / 'reports'}/<spider>/")
     if failed:
         print(f"FAILED: {', '.join(failed)} (crashed or exported nothing)", file=sys.stderr)
         return 1
