@@ -81,18 +81,6 @@ logger = logging.getLogger(__name__)
 
 RENDER_META = "newscrawl_render"
 DEFAULT_WAIT_TIMEOUT_MS = 15_000
-DEFAULT_CHALLENGE_STATUSES = (403, 429, 503)
-DEFAULT_CHALLENGE_MARKERS = (
-    "Just a moment...",
-    "cf-chl",
-    "challenge-platform",
-    "cf_chl_opt",
-    "Checking your browser",
-    "Attention Required! | Cloudflare",
-    "captcha",
-    "_Incapsula_Resource",
-    "Pardon Our Interruption",
-)  # same list as settings.py; used when the setting is absent
 CHALLENGE_SCAN_BYTES = 65_536
 DEAD_PROXY = "http://127.0.0.1:9"  # discard port: nothing listens, nothing leaves
 
@@ -283,9 +271,9 @@ class ChallengeMiddleware:
         settings = crawler.settings
         self.crawler = crawler
         self.render = rendering_enabled(settings)
-        statuses = settings.getlist("NEWSCRAWL_CHALLENGE_STATUSES", list(DEFAULT_CHALLENGE_STATUSES))
+        statuses = settings.getlist("NEWSCRAWL_CHALLENGE_STATUSES")
         self.statuses = {int(s) for s in statuses}
-        markers = settings.getlist("NEWSCRAWL_CHALLENGE_MARKERS", list(DEFAULT_CHALLENGE_MARKERS))
+        markers = settings.getlist("NEWSCRAWL_CHALLENGE_MARKERS")
         self.markers = [str(m) for m in markers if m]
 
     @classmethod

@@ -122,6 +122,7 @@ PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
 # Chromium starts only on the first such request. Off: those requests are dropped and counted.
 NEWSCRAWL_RENDER = os.environ.get("NEWSCRAWL_RENDER", "1").lower() not in ("0", "false", "no", "off")
 # Bot challenge = one of these statuses AND one of these body markers (case-insensitive; [] = off).
+# The one definition: newscrawl.rendering reads them from the settings.
 NEWSCRAWL_CHALLENGE_STATUSES = [403, 429, 503]
 NEWSCRAWL_CHALLENGE_MARKERS = [
     "Just a moment...",

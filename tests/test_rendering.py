@@ -25,12 +25,12 @@ from scrapy.settings import Settings
 
 from newscrawl.addons import NewscrawlAddon
 from newscrawl.rendering import (
-    DEFAULT_CHALLENGE_MARKERS,
     as_rendered,
     challenge_marker,
     is_rendered,
     render_request,
 )
+from newscrawl.settings import NEWSCRAWL_CHALLENGE_MARKERS
 from tests.conftest import ROOT, CrawlResult
 
 CHROMIUM = os.environ.get("NEWSCRAWL_CHROMIUM", "/usr/bin/chromium")
@@ -155,10 +155,10 @@ def test_challenge_markers() -> None:
     def response(body: str, headers: dict[str, str] | None = None) -> HtmlResponse:
         return HtmlResponse(f"{SITE}/x", status=403, body=body.encode(), headers=headers)
 
-    assert challenge_marker(response(CHALLENGE_PAGE), DEFAULT_CHALLENGE_MARKERS) == "Just a moment..."
-    assert challenge_marker(response("<p>Forbidden</p>"), DEFAULT_CHALLENGE_MARKERS) is None
+    assert challenge_marker(response(CHALLENGE_PAGE), NEWSCRAWL_CHALLENGE_MARKERS) == "Just a moment..."
+    assert challenge_marker(response("<p>Forbidden</p>"), NEWSCRAWL_CHALLENGE_MARKERS) is None
     blank = response("", {"cf-mitigated": "challenge"})
-    assert challenge_marker(blank, DEFAULT_CHALLENGE_MARKERS) == "cf-mitigated: challenge"
+    assert challenge_marker(blank, NEWSCRAWL_CHALLENGE_MARKERS) == "cf-mitigated: challenge"
 
 
 @pytest.mark.parametrize(
