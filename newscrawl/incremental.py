@@ -272,8 +272,8 @@ class SeenState:
             self._store.close()
 
 
-class SeenSpiderMiddleware:
-    """Skip known article requests; note article responses for ``SeenPipeline``."""
+class _SeenComponent:
+    """A crawl component sharing the crawl's ``SeenState``; off with the store."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.state = SeenState.of(crawler)
@@ -283,6 +283,10 @@ class SeenSpiderMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
+
+
+class SeenSpiderMiddleware(_SeenComponent):
+    """Skip known article requests; note article responses for ``SeenPipeline``."""
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         async for output in start:
@@ -348,17 +352,8 @@ class SeenSpiderMiddleware:
         self.state.inc("non_article")
 
 
-class SeenPipeline:
+class SeenPipeline(_SeenComponent):
     """Export dedupe by content fingerprint, update semantics, cross-run original linking."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.state = SeenState.of(crawler)
-        if not self.state.enabled:
-            raise NotConfigured("NEWSCRAWL_STATE is off")
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
