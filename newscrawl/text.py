@@ -185,6 +185,10 @@ _GLUED_TIME = re.compile(
 )
 
 
+_EXACT_UNITS = {"second": "seconds", "minute": "minutes", "hour": "hours", "day": "days", "week": "weeks"}
+_EXACT_COUNT = re.compile(r"(\d+|an?|one) \w+? ago")
+
+
 def _relative_phrase(text: str) -> tuple[str, str] | None:
     """(English phrase dateparser understands, unit) for a relative date, else None."""
     if text in _AR_WORDS:
@@ -211,7 +215,14 @@ def parse_relative_date(value: str | None, base: datetime) -> ParsedDate | None:
     phrase = _relative_phrase(arabic_digits_to_ascii(clean_text(value)).lower())
     if phrase is None:
         return None
-    import dateparser  # lazy: only aggregator pages need it
+    unit = phrase[1]
+    if (count := _EXACT_COUNT.fullmatch(phrase[0])) and unit in _EXACT_UNITS:
+        # fixed-length units need no calendar: the same arithmetic dateparser does
+        number = 1 if count[1] in ("a", "an", "one") else int(count[1])
+        delta = timedelta(**{_EXACT_UNITS[unit]: number})
+        resolved = (base.astimezone(UTC) - delta).replace(microsecond=0).astimezone(base.tzinfo)
+        return ParsedDate(resolved, unit if unit in ("second", "minute", "hour") else "day")
+    import dateparser  # lazy: months, years and words ("yesterday") need its calendar
 
     naive_base = base.astimezone(UTC).replace(tzinfo=None)
     settings = {"RELATIVE_BASE": naive_base, "TIMEZONE": "UTC", "PREFER_DATES_FROM": "past"}
@@ -219,7 +230,6 @@ def parse_relative_date(value: str | None, base: datetime) -> ParsedDate | None:
     if found is None:
         return None
     resolved = found.replace(tzinfo=UTC, microsecond=0).astimezone(base.tzinfo)
-    unit = phrase[1]
     return ParsedDate(resolved, unit if unit in ("second", "minute", "hour") else "day")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from newscrawl.text import canonical_url, clean_text, join_paragraphs, offset, parse_iso, parse_visible_date
@@ -57,3 +59,25 @@ def test_canonical_url_one_form() -> None:
     assert canonical_url(raw) == canonical_url(lower)
     assert canonical_url(raw).endswith("/%D8%B9%D9%86%D9%88%D8%A7%D9%86?id=2")
     assert canonical_url("https://x.test:443/a?fbclid=1") == "https://x.test/a"
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    ["15 minutes ago", "an hour ago", "14 hours ago", "a day ago", "2 days ago", "3 weeks ago",
+     "2 months ago", "yesterday", "just now", "منذ 4 أيام", "منذ ساعة واحدة", "منذ 5 دقائق",
+     "منذ ٢١ ساعات", "منذ يومين"],
+)  # fmt: skip
+def test_relative_dates_match_dateparser(phrase: str) -> None:
+    """The fixed-unit shortcut gives dateparser's answer (dateparser still does months)."""
+    import dateparser
+
+    from newscrawl.text import _relative_phrase, arabic_digits_to_ascii, parse_relative_date
+
+    base = datetime(2026, 11, 20, 9, 0, tzinfo=offset(4))
+    ours = parse_relative_date(phrase, base)
+    english = _relative_phrase(arabic_digits_to_ascii(clean_text(phrase)).lower())
+    assert ours is not None and english is not None
+    settings = {"RELATIVE_BASE": datetime(2026, 11, 20, 5, 0), "TIMEZONE": "UTC", "PREFER_DATES_FROM": "past"}
+    theirs = dateparser.parse(english[0], languages=["en"], settings=settings)  # type: ignore[arg-type]
+    assert theirs is not None
+    assert ours.value == theirs.replace(tzinfo=UTC, microsecond=0)

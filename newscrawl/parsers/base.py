@@ -19,6 +19,8 @@ Subclass hooks (class attributes unless noted):
     drop_css        furniture removed inside the body container before reading it
     boilerplate     regexes: a paragraph matching one is not article text
     min_body_chars  a selector body shorter than this falls through to ``generic``
+    generic_fallback  False: never use the generic layer (pages where it only finds
+                    widgets, e.g. an aggregator's cards); saves its cost too
     native_id(url)  method: the id part after ``<source>:`` (None: invalid item)
     fix_fields(fields, sel)  method: last-chance source quirks
     non_article_paths  {kind: URL regex} for video/gallery/live/author pages;
@@ -62,6 +64,7 @@ BOILERPLATE = (
     r"^get (the|our) .{0,60}\b(newsletter|daily edition|by email)\b", r"\bnever miss (our|the) top stories\b",
     r"^our standards:",
 )  # fmt: skip
+BOILERPLATE_SCAN = 300  # characters of a paragraph tested against the boilerplate patterns
 DROP_CSS = (
     "script, style, noscript, template, iframe, figure, figcaption, aside, nav, form, button,"
     " video, video-js, audio, svg, [class*=share], [class*=related], [class*=social],"
@@ -86,6 +89,7 @@ class ArticleParser:
     drop_css: ClassVar[str] = ""
     boilerplate: ClassVar[tuple[str, ...]] = ()
     min_body_chars: ClassVar[int] = 120
+    generic_fallback: ClassVar[bool] = True
     non_article_paths: ClassVar[dict[str, str]] = NON_ARTICLE_PATHS
 
     def __init__(self) -> None:
@@ -147,23 +151,27 @@ class ArticleParser:
     def _title(self, sel: Selector, ld: Fields, layers: dict[str, str]) -> str | None:
         """JSON-LD headline first, unless it is truncated ("…") or the visible headline
         and og:title agree on another wording (SEO headlines in JSON-LD are common)."""
+        structured = clean_text(ld.get("headline") or ld.get("name") or "")
+        if structured and not structured.endswith(("...", "…")):  # the common case, kept cheap
+            og = self._strip_site(meta(sel, "og:title", "twitter:title"), sel)
+            if og and og != structured and og == self._visible_title(sel):
+                layers["title"] = "meta"
+                return og
+            layers["title"] = "jsonld"
+            return structured
         candidates = [
-            ("jsonld", clean_text(ld.get("headline") or ld.get("name") or "")),
             ("meta", self._strip_site(meta(sel, "og:title", "twitter:title"), sel)),
             ("selectors", self._css_text(sel, self.title_css)),
             ("generic", self._strip_site(sel.css("title::text").get(), sel)),
         ]
-        by_layer = dict(candidates)
-        structured = by_layer["jsonld"]
-        if structured and structured.endswith(("...", "…")):
+        if structured:  # truncated: prefer a candidate that completes it
             stem = structured.rstrip(".… ")
-            longer = [(k, v) for k, v in candidates[1:] if v and v.startswith(stem) and len(v) > len(stem)]
-            candidates = longer + [c for c in candidates if c[0] != "jsonld"]
-        elif structured and by_layer["meta"] and by_layer["meta"] != structured:
-            visible = by_layer["selectors"] or self._css_text(sel, "h1")
-            if visible == by_layer["meta"]:
-                candidates = candidates[1:]
+            longer = [(k, v) for k, v in candidates if v and v.startswith(stem) and len(v) > len(stem)]
+            candidates = longer + candidates
         return self._first(layers, "title", candidates)
+
+    def _visible_title(self, sel: Selector) -> str:
+        return self._css_text(sel, self.title_css) or self._css_text(sel, "h1")
 
     @staticmethod
     def _first(layers: dict[str, str], name: str, candidates: list[tuple[str, str | None]]) -> str | None:
@@ -205,7 +213,7 @@ class ArticleParser:
                            "og:published_time", "publish-date"))],
             self.date_css, sel, layers,
         )  # fmt: skip
-        if found is None and (generic_date := generic.find_date(sel.get())):
+        if found is None and self.generic_fallback and (generic_date := generic.find_date(sel.get())):
             layers["published_at"] = "generic"
             return parse_iso(generic_date, self.default_offset)
         return found
@@ -227,7 +235,7 @@ class ArticleParser:
         if guided := generic.paragraphs_in(response.selector, article_body):
             layers["body"] = "jsonld"
             return join_paragraphs([p for p in guided if not self._is_boilerplate(p)])
-        extracted = generic.body(response.text, response.url)
+        extracted = generic.body(response.text, response.url) if self.generic_fallback else None
         if generic.covers(extracted, article_body) < generic.MIN_COVERAGE / 2:
             # the generic extractor missed most of the declared text (script-built pages)
             extracted = None
@@ -248,7 +256,8 @@ class ArticleParser:
         return [_block_text(n) for n in nodes if not _nested_element(n)]
 
     def _is_boilerplate(self, paragraph: str) -> bool:
-        text = clean_text(paragraph)
+        # Furniture is short lines; a long paragraph is judged by its opening only.
+        text = clean_text(paragraph[:BOILERPLATE_SCAN])
         return self._boilerplate.search(text) is not None
 
     # --- small fields -----------------------------------------------------

@@ -67,6 +67,7 @@ class Daily8Parser(ArticleParser):
     date_css = "[class*=article_time__]"
     tags_css = "[class*=article_tag__], [class*=article_hashtag__]"
     min_body_chars = 1  # layout B bodies can be a one-sentence lede
+    generic_fallback = False  # on these pages it returns card and widget text
     boilerplate = (
         r"%3C/?\w+%3E", r"^copy the story link$", r"^try our ai features$", r"^explore what daily8 ai",
         r"^comments$", r"^no comments yet", r"^related articles$", r"^hashtags$", r"^orange background$",
