@@ -13,7 +13,7 @@ import re
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SOURCES = ("asharq_al_awsat", "al_arabiya", "arab_news", "daily8")
 Source = Literal["asharq_al_awsat", "al_arabiya", "arab_news", "daily8"]
@@ -120,6 +120,12 @@ class Article(BaseModel):
         if not _ID.match(value):
             raise ValueError(f"id must be `<source>:<native id>`, got {value!r}")
         return value
+
+    @model_validator(mode="after")
+    def _id_names_its_source(self) -> Article:
+        if not self.id.startswith(f"{self.source}:"):
+            raise ValueError(f"id {self.id!r} does not belong to source {self.source!r}")
+        return self
 
     @field_validator("title")
     @classmethod

@@ -60,6 +60,11 @@ def test_contract_violations_name_the_field(changes: dict[str, Any], field: str)
     assert field in {str(e["loc"][0]) for e in err.value.errors()}
 
 
+def test_id_must_name_its_source() -> None:
+    with pytest.raises(ValidationError, match="does not belong to source"):
+        Article(**valid(id="daily8:0123456789abcdef0123456789abcdef"))
+
+
 def test_readme_documents_every_field() -> None:
     readme = (ROOT / "README.md").read_text("utf-8")
     missing = [name for name in Article.model_fields if f"`{name}`" not in readme]
