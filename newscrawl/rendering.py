@@ -16,7 +16,7 @@ carry ``"playwright"`` in ``response.flags`` and ``meta["newscrawl_render"]``.
 
 Settings:
 
-- ``NEWSCRAWL_RENDER`` (bool, default on; env var of the same name): http(s)
+- ``NEWSCRAWL_RENDER`` (bool, default off, the daily8 spider turns it on; env var of the same name): http(s)
   go to ``RenderingDownloadHandler`` (live) or ``ReplayRenderingDownloadHandler``
   (replay). Plain requests are unaffected; the Playwright driver and Chromium
   start only when the first rendering request arrives, so crawls that never

@@ -120,7 +120,9 @@ PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
 # newscrawl/rendering.py, docs/rendering.md. Render requests that ask for it (meta["playwright"]);
 # Chromium starts only on the first such request. Off: those requests are dropped and counted.
-NEWSCRAWL_RENDER = os.environ.get("NEWSCRAWL_RENDER", "1").lower() not in ("0", "false", "no", "off")
+# Opt-in (a browser is heavy, and a bot challenge may be the site saying no); the daily8
+# spider opts in through custom_settings because Daily8 is a JavaScript application.
+NEWSCRAWL_RENDER = os.environ.get("NEWSCRAWL_RENDER", "0").lower() in ("1", "true", "yes", "on")
 # Bot challenge = one of these statuses AND one of these body markers (case-insensitive; [] = off).
 # The one definition: newscrawl.rendering reads them from the settings.
 NEWSCRAWL_CHALLENGE_STATUSES = [403, 429, 503]

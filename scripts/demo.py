@@ -21,7 +21,17 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-DROP_PREFIXES = ("invalid/", "duplicate/", "failed/", "dropped/", "skipped/", "parse_error", "seen/")
+DROP_PREFIXES = (
+    "invalid/",
+    "duplicate/",
+    "failed/",
+    "dropped/",
+    "skipped/",
+    "parse_error",
+    "seen/",
+    "challenge/",
+    "render",
+)
 
 
 def spiders() -> list[str]:

@@ -108,6 +108,7 @@ def probe(
         "NEWSCRAWL_DATA_DIR": str(tmp_path / "data"),
         "NEWSCRAWL_STATS_FILE": str(stats),
         "NEWSCRAWL_CHROMIUM": CHROMIUM,
+        "NEWSCRAWL_RENDER": "True",  # opt-in; the tests of the off switch override it
         "RETRY_TIMES": "1",
         **(settings or {}),
     }
@@ -292,3 +293,16 @@ def test_live_rendering_without_replay(tmp_path: Path, local_site: str) -> None:
     (item,) = plain.items
     assert item["text"] == "Loading…" and item["rendered"] is False
     assert "playwright/browser_count" not in plain.stats
+
+
+def test_rendering_is_opt_in_except_for_daily8() -> None:
+    from scrapy.utils.project import get_project_settings
+
+    from newscrawl.spiders.al_arabiya import AlArabiyaSpider
+    from newscrawl.spiders.daily8 import Daily8Spider
+
+    env = {k: v for k, v in os.environ.items() if k == "NEWSCRAWL_RENDER"}
+    assert not env, "the test environment must not force rendering"
+    assert get_project_settings().getbool("NEWSCRAWL_RENDER") is False
+    assert Daily8Spider.custom_settings["NEWSCRAWL_RENDER"] is True
+    assert "NEWSCRAWL_RENDER" not in (AlArabiyaSpider.custom_settings or {})

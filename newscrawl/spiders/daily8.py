@@ -35,7 +35,8 @@ class Daily8Spider(NewsSpider):
     listing_url = re.compile(r"^https://www\.daily8\.com/(?:en/)?(?:hashtag|source)/[^/?#]+$")
     # Daily8 shows no bylines and not always an image (SITES.md §4): lower those coverage bars.
     custom_settings = {
-        "NEWSCRAWL_MONITOR_COVERAGE": {"title": 1.0, "body": 1.0, "published_at": 1.0, "image_url": 0.5}
+        "NEWSCRAWL_MONITOR_COVERAGE": {"title": 1.0, "body": 1.0, "published_at": 1.0, "image_url": 0.5},
+        "NEWSCRAWL_RENDER": True,  # a JavaScript application: client-rendered pages need the browser
     }
 
     def article_request(self, link: Link, *, explicit: bool = False) -> Request:
