@@ -35,6 +35,7 @@ import copy
 import re
 from datetime import UTC, datetime, timezone
 from typing import Any, ClassVar
+from urllib.parse import urljoin
 
 import lxml.html
 from lxml import etree
@@ -224,9 +225,8 @@ class ArticleParser:
             if not containers:
                 continue
             container = _detached(containers[0])
-            if self.drop_css or DROP_CSS:
-                for node in container.css(", ".join(c for c in (DROP_CSS, self.drop_css) if c)):
-                    node.drop()
+            for node in container.css(", ".join(c for c in (DROP_CSS, self.drop_css) if c)):
+                node.drop()
             text = join_paragraphs([p for p in self._paragraphs(container) if not self._is_boilerplate(p)])
             if len(text) >= self.min_body_chars:
                 layers["body"] = "selectors"
@@ -301,7 +301,7 @@ class ArticleParser:
     def _canonical(self, sel: Selector, url: str) -> str:
         link = sel.xpath('//link[@rel="canonical"]/@href').get()
         if link:
-            absolute = canonical_url(_join(url, link))
+            absolute = canonical_url(urljoin(url, link.strip()))
             if registered_site(absolute) == registered_site(url):
                 return absolute
         return canonical_url(url)
@@ -324,9 +324,7 @@ class ArticleParser:
             text_list(ld.get("keywords"))
             or meta_all(sel, "article:tag")
             or text_list(meta(sel, "keywords", "news_keywords"))
-            or [
-                t for t in (clean_text(x) for x in sel.css(self.tags_css or "_x").css("::text").getall()) if t
-            ]
+            or self._css_texts(sel, self.tags_css)
         )
 
 
@@ -372,9 +370,3 @@ def _detached(node: Selector) -> Selector:
     html = lxml.html.Element("html")
     etree.SubElement(html, "body").append(clone)
     return Selector(root=html, type="html")
-
-
-def _join(base: str, link: str) -> str:
-    from urllib.parse import urljoin
-
-    return urljoin(base, link.strip())
