@@ -44,6 +44,8 @@ from scrapy.http import HtmlResponse, Response
 from scrapy.utils.asyncio import sleep
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
 
+from newscrawl.stats import inc
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
@@ -56,11 +58,6 @@ BINARY_MAGIC = (
     b"RIFF", b"OggS", b"ID3", b"\x00\x00\x00\x18ftyp", b"\x00\x00\x00\x20ftyp", b"wOFF", b"wOF2",
 )  # fmt: skip
 _CLOSING = re.compile(rb"</(?:body|html)\s*>", re.I)
-
-
-def _inc(crawler: Crawler, key: str, count: int = 1) -> None:
-    if crawler.stats:
-        crawler.stats.inc_value(f"newscrawl/{key}", count)
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -111,14 +108,14 @@ class RetryAfterMiddleware:
         if wait is None:
             return response
         if wait > self.cap:
-            _inc(self.crawler, "retry_after/too_long")
+            inc(self.crawler, "retry_after/too_long")
             logger.warning(
                 "Not retrying %s this run: Retry-After %.0fs exceeds NEWSCRAWL_RETRY_AFTER_MAX=%.0fs",
                 request.url, wait, self.cap,
             )  # fmt: skip
             request.meta["dont_retry"] = True
             return response
-        _inc(self.crawler, "retry_after/waited")
+        inc(self.crawler, "retry_after/waited")
         logger.info("Waiting %.1fs (Retry-After) before retrying %s", wait, request.url)
         await sleep(wait)
         return response
@@ -172,7 +169,7 @@ class BodySanityMiddleware:
         body = response.body
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
         if looks_binary(body):
-            _inc(self.crawler, "binary_as_text")
+            inc(self.crawler, "binary_as_text")
             logger.warning("Binary body served as %r: %s", content_type, response.url)
             return Response(
                 response.url, status=response.status, headers=response.headers, body=body,
@@ -180,7 +177,7 @@ class BodySanityMiddleware:
             )  # fmt: skip
         encoding = better_encoding(content_type, body)
         if encoding:
-            _inc(self.crawler, "encoding/fallback")
+            inc(self.crawler, "encoding/fallback")
             logger.info("Charset header %r contradicted by the body of %s: using %s",
                         content_type, response.url, encoding)  # fmt: skip
             response = response.replace(encoding=encoding)
@@ -189,7 +186,7 @@ class BodySanityMiddleware:
         return response
 
     def _truncated(self, request: Request, response: Response) -> Request:
-        _inc(self.crawler, "truncated")
+        inc(self.crawler, "truncated")
         spider = self.crawler.spider
         assert spider is not None
         retry = get_retry_request(request, spider=spider, reason="truncated_html")
@@ -215,7 +212,7 @@ class RedirectAccounting:
         if not chain or request.dont_filter or request.meta.get("allow_offsite"):
             return
         if not _on_site(request.url, getattr(self.crawler.spider, "allowed_domains", None) or []):
-            _inc(self.crawler, "failed/redirect_offsite")
+            inc(self.crawler, "failed/redirect_offsite")
             logger.warning("Failed %s: redirects off the spider's domains to %s", chain[0], request.url)
 
     def request_dropped(self, request: Request) -> None:
@@ -224,10 +221,10 @@ class RedirectAccounting:
         if not chain:
             return  # an ordinary duplicate link: Scrapy's dupefilter stats count it
         if request.url in chain:
-            _inc(self.crawler, "failed/redirect_loop")
+            inc(self.crawler, "failed/redirect_loop")
             logger.warning("Failed %s: redirect loop back to %s", chain[0], request.url)
         else:
-            _inc(self.crawler, "skipped/redirect_duplicate")
+            inc(self.crawler, "skipped/redirect_duplicate")
             logger.info("Redirect of %s leads to %s, already fetched this run", chain[0], request.url)
 
 

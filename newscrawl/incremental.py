@@ -44,6 +44,7 @@ from scrapy.http import Response
 
 from newscrawl import linking
 from newscrawl.seen import SeenRecord, SeenStore, content_fingerprint, newer, newest, open_store
+from newscrawl.stats import inc
 from newscrawl.text import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -236,8 +237,7 @@ class SeenState:
         return self._journal
 
     def inc(self, key: str, count: int = 1) -> None:
-        if self.crawler.stats:
-            self.crawler.stats.inc_value(f"newscrawl/seen/{key}", count)
+        inc(self.crawler, f"seen/{key}", count)
 
     def spider_opened(self) -> None:
         logger.info("Seen-store: %s", self.store.url)
@@ -409,8 +409,7 @@ class SeenPipeline(_SeenComponent):
             found = self.state.store.find_original(simhash)
         if found and found != adapter.get("id"):
             adapter["duplicate_of"] = found
-            if self.state.crawler.stats:
-                self.state.crawler.stats.inc_value("newscrawl/linked/store")
+            inc(self.state.crawler, "linked/store")
 
 
 class DurableFeedExporter(FeedExporter):

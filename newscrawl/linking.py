@@ -42,6 +42,7 @@ from scrapy.crawler import Crawler
 
 from newscrawl.items import SOURCES
 from newscrawl.parsers import parser_for
+from newscrawl.stats import inc
 from newscrawl.text import canonical_url, clean_text
 
 logger = logging.getLogger(__name__)
@@ -190,5 +191,4 @@ class LinkingPipeline:
         logger.info("Linking: %d originals indexed", len(self.originals.by_url))
 
     def _inc(self, key: str) -> None:
-        if self.crawler.stats:
-            self.crawler.stats.inc_value(f"newscrawl/{key}")
+        inc(self.crawler, key)

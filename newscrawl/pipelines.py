@@ -27,6 +27,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from newscrawl.items import Article
+from newscrawl.stats import inc
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +41,7 @@ class _CrawlerPipeline:
         return cls(crawler)
 
     def inc(self, key: str) -> None:
-        if self.crawler.stats:
-            self.crawler.stats.inc_value(f"newscrawl/{key}")
+        inc(self.crawler, key)
 
 
 class ValidationPipeline(_CrawlerPipeline):

@@ -72,6 +72,7 @@ from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
 
 from newscrawl.replay import ReplayDownloadHandler
+from newscrawl.stats import inc
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -281,8 +282,7 @@ class ChallengeMiddleware:
         return cls(crawler)
 
     def _inc(self, key: str) -> None:
-        if self.crawler.stats:
-            self.crawler.stats.inc_value(f"newscrawl/{key}")
+        inc(self.crawler, key)
 
     def process_request(self, request: Request) -> None:
         if not self.render and request.meta.get("playwright"):

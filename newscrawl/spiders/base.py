@@ -44,6 +44,7 @@ from twisted.python.failure import Failure
 
 from newscrawl.discovery import Link, feed_links, sitemap_links
 from newscrawl.parsers import parser_for
+from newscrawl.stats import inc
 from newscrawl.text import canonical_url, parse_iso
 
 
@@ -222,5 +223,4 @@ class NewsSpider(Spider):
         self.logger.warning("Dropped %s: %s", response.url, reason)
 
     def _count(self, key: str, count: int = 1) -> None:
-        if self.crawler.stats:
-            self.crawler.stats.inc_value(f"newscrawl/{key}", count)
+        inc(self.crawler, key, count)
