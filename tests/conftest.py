@@ -123,6 +123,13 @@ def run_crawl(
     )
 
 
+def by_id(result: CrawlResult) -> dict[str, dict[str, Any]]:
+    """Items keyed by id; fails on a duplicate id."""
+    items = {i["id"]: i for i in result.items}
+    assert len(items) == len(result.items), "duplicate ids"
+    return items
+
+
 @pytest.fixture
 def crawl(tmp_path: Path) -> Any:
     def _crawl(spider: str, **kwargs: Any) -> CrawlResult:

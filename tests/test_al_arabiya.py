@@ -13,7 +13,7 @@ import pytest
 from newscrawl.items import Article
 from newscrawl.parsers import parser_for
 from newscrawl.spiders.al_arabiya import AlArabiyaSpider
-from tests.conftest import FIXTURES, CrawlResult, Page, fake_response, run_crawl
+from tests.conftest import FIXTURES, CrawlResult, Page, by_id, fake_response, run_crawl
 
 SNAPSHOT = FIXTURES / "al_arabiya"
 CHROMIUM = os.environ.get("NEWSCRAWL_CHROMIUM", "/usr/bin/chromium")
@@ -31,12 +31,6 @@ def expected(slug: str) -> dict[str, Any]:
 
 def edition_slugs(prefix: str) -> list[str]:
     return sorted(p.stem for p in SNAPSHOT.glob(f"{prefix}-*.json"))
-
-
-def by_id(result: CrawlResult) -> dict[str, dict[str, Any]]:
-    items = {i["id"]: i for i in result.items}
-    assert len(items) == len(result.items), "duplicate ids"
-    return items
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from scrapy.http import HtmlResponse, Request
 from newscrawl.items import Article
 from newscrawl.parsers import parser_for
 from newscrawl.spiders.asharq_al_awsat import AsharqAlAwsatSpider
-from tests.conftest import FIXTURES, FROZEN, CrawlResult, run_crawl
+from tests.conftest import FIXTURES, FROZEN, CrawlResult, by_id, run_crawl
 
 SNAPSHOT = FIXTURES / "asharq_al_awsat"
 INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -31,12 +31,6 @@ def edition_slugs(prefix: str) -> list[str]:
 
 def ids(slugs: list[str]) -> list[str]:
     return sorted(expected(s)["id"] for s in slugs)
-
-
-def by_id(result: CrawlResult) -> dict[str, dict[str, Any]]:
-    items = {i["id"]: i for i in result.items}
-    assert len(items) == len(result.items), "duplicate ids"
-    return items
 
 
 @pytest.fixture(scope="module")
