@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import tldextract
 from w3lib.url import safe_url_string
 
 # Bidi controls (LRM, RLM, ALM, embeddings/overrides, isolates) and zero-width chars.
@@ -258,7 +259,16 @@ def canonical_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), host, path, urlencode(query, safe="/:"), ""))
 
 
+# Public Suffix List as bundled with tldextract: never fetched (no network, no cache
+# written); private suffixes (amplifyapp.com, github.io) count, so two apps there are two sites.
+_SUFFIXES = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
+
+
 def registered_site(url: str) -> str:
-    """The site a URL belongs to, for "same site" checks (last two host labels)."""
-    host = (urlsplit(url).hostname or "").lower()
-    return ".".join(host.split(".")[-2:])
+    """The site a URL belongs to, for "same site" checks: the registrable domain.
+
+    ``www.bbc.co.uk`` -> ``bbc.co.uk``, ``main.d1.amplifyapp.com`` -> ``d1.amplifyapp.com``;
+    a host without a public suffix (an IP address, ``localhost``) is its own site.
+    """
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    return _SUFFIXES(host).top_domain_under_public_suffix or host
