@@ -18,9 +18,12 @@ Settings:
 
 - ``NEWSCRAWL_RENDER`` (bool, default off, the daily8 spider turns it on; env var of the same name): http(s)
   go to ``RenderingDownloadHandler`` (live) or ``ReplayRenderingDownloadHandler``
-  (replay). Plain requests are unaffected; the Playwright driver and Chromium
-  start only when the first rendering request arrives, so crawls that never
-  render never start a browser. Off: rendering requests are dropped
+  (replay). Both hand ``meta["playwright"]`` requests to scrapy-playwright's stock
+  ``ScrapyPlaywrightDownloadHandler`` (every ``PLAYWRIGHT_*`` setting applies) and
+  count them; plain requests are unaffected. ``PLAYWRIGHT_BROWSER_PROVIDER =
+  LazyBrowserProvider`` (settings.py) starts the Playwright driver, and Chromium,
+  only when the first rendering request needs a browser, so crawls that never
+  render never start either. Off: rendering requests are dropped
   (``IgnoreRequest``) and counted under ``newscrawl/render/disabled``.
 - ``NEWSCRAWL_CHROMIUM``: Chromium binary (default Debian's ``/usr/bin/chromium``),
   used by ``PLAYWRIGHT_LAUNCH_OPTIONS`` (headless, ``--no-sandbox`` so it runs as root).
@@ -44,39 +47,48 @@ browser navigated past the challenge document, whose status it still reports).
 
 Replay (``NEWSCRAWL_REPLAY``): ``ReplayRenderingDownloadHandler`` answers plain
 requests with ``ReplayDownloadHandler`` and renders browser requests in real
-Chromium, with every browser request (document, scripts, images, XHR) fulfilled
-from the same snapshot (``browser_body`` when the manifest gives one), unlisted
-URLs answered 404 and counted (``newscrawl/replay/unlisted``). ``delay_ms`` and
-``fail_first`` apply to browser requests too; a ``fault`` on the page itself
-raises the same Scrapy exception as plain replay, on a sub-resource it aborts
-that request. Chromium is also pointed at a dead proxy, so nothing it might
-try outside the route (service workers, prefetch) reaches the network.
+Chromium through the stock handler. A page init callback
+(``meta["playwright_page_init_callback"]``, run before the spider's own, if any)
+routes every browser request (document, scripts, images, XHR) with Playwright's
+``page.route`` to the same snapshot (``browser_body`` when the manifest gives
+one); unlisted URLs are answered 404 and counted (``newscrawl/replay/unlisted``).
+Routes run newest first, so this one answers before scrapy-playwright's, except
+for what ``PLAYWRIGHT_ABORT_REQUEST`` aborts (handed back to scrapy-playwright,
+which aborts and counts it). ``delay_ms`` and ``fail_first`` apply to browser
+requests too; a ``fault`` on the page itself raises the same Scrapy exception as
+plain replay, on a sub-resource it aborts that request. The browser context
+(``meta["playwright_context_kwargs"]``) also gets a dead proxy and no service
+workers, so nothing it might try outside the route reaches the network.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import logging
 import mimetypes
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Self
 
+from playwright.async_api import Browser, BrowserContext, Page, Route
 from playwright.async_api import Request as PlaywrightRequest
-from playwright.async_api import Route
-from scrapy import Request, Spider
+from scrapy import Request
+from scrapy.core.downloader.handlers.base import BaseDownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DownloadFailedError, DownloadTimeoutError, IgnoreRequest
 from scrapy.http import Response
-from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
+from scrapy.utils.misc import load_object
+from scrapy_playwright.handler import Config, ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
+from scrapy_playwright.provider import PlaywrightBrowserProvider
 
 from newscrawl.replay import ReplayDownloadHandler
 from newscrawl.stats import inc
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
-    from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
 
@@ -147,79 +159,140 @@ def rendering_enabled(settings: BaseSettings | Crawler) -> bool:
 
 
 # --- download handlers ----------------------------------------------------
-class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
-    """scrapy-playwright's handler, started lazily and counting renders.
+class LazyBrowserProvider(PlaywrightBrowserProvider):  # type: ignore[misc]
+    """scrapy-playwright's default browser provider, starting the Playwright driver on first use.
 
-    Upstream starts the Playwright driver at ``engine_started``; here it starts
-    on the first ``meta["playwright"]`` request (Chromium itself is launched by
-    scrapy-playwright on the first page either way).
+    Set as ``PLAYWRIGHT_BROWSER_PROVIDER`` (settings.py). scrapy-playwright calls
+    ``start()`` at ``engine_started``; here that does nothing, and the driver starts
+    when the first page needs a browser, so a crawl that never renders starts
+    neither the driver nor Chromium.
     """
 
-    lazy = False
+    def __init__(self, config: Config) -> None:
+        super().__init__(config)
+        self.start_lock = asyncio.Lock()
+        self.started = False
+
+    async def start(self) -> None:
+        """Deferred to the first ``launch_browser``/``launch_persistent_context``."""
+
+    async def ensure_started(self) -> None:
+        async with self.start_lock:
+            if not self.started:
+                await super().start()
+                self.started = True
+                logger.info("Playwright driver started (first rendering request)")
+
+    async def launch_browser(self) -> Browser:
+        await self.ensure_started()
+        browser: Browser = await super().launch_browser()
+        return browser
+
+    async def launch_persistent_context(self, context_kwargs: dict[str, Any]) -> BrowserContext:
+        await self.ensure_started()
+        context: BrowserContext = await super().launch_persistent_context(context_kwargs)
+        return context
+
+
+class RenderingDownloadHandler(BaseDownloadHandler):
+    """http(s): scrapy-playwright's stock handler, counting what it renders.
+
+    Every request goes to ``ScrapyPlaywrightDownloadHandler``: ``meta["playwright"]``
+    requests through the browser (all ``PLAYWRIGHT_*`` settings apply: header
+    processing, ``PLAYWRIGHT_ABORT_REQUEST``, method and body), the others through
+    its plain Scrapy HTTP handler.
+    """
+
+    lazy = False  # scrapy-playwright connects to engine_started when it is built
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.crawler = crawler
-        self._start_lock = asyncio.Lock()
+        self.browser = ScrapyPlaywrightDownloadHandler.from_crawler(crawler)
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
-
-    async def _maybe_launch_in_thread(self) -> None:
-        """Connected to ``engine_started`` upstream: deliberately nothing (lazy start)."""
-
-    async def _ensure_started(self) -> None:
-        async with self._start_lock:
-            if getattr(self, "browser_provider", None) is None:
-                await self._launch()
-
-    async def _download_request(self, request: Request, spider: Spider | None = None) -> Response:
-        await self._ensure_started()
-        stats: StatsCollector = self.stats
+    async def download_request(self, request: Request) -> Response:
+        if not request.meta.get("playwright"):
+            return await self.plain(request)
+        stats = self.crawler.stats
+        assert stats is not None
         started = time.monotonic()
         try:
-            response: Response = await super()._download_request(request, spider)
+            response: Response = await self.browser.download_request(request)
         except Exception:
             stats.inc_value("newscrawl/render/failed")
             raise
         elapsed = round(time.monotonic() - started, 3)
-        name = spider.name if spider else getattr(self.crawler.spider, "name", "unknown")
         stats.inc_value("newscrawl/rendered")
-        stats.inc_value(f"newscrawl/rendered/{name}")
+        stats.inc_value(f"newscrawl/rendered/{getattr(self.crawler.spider, 'name', 'unknown')}")
         stats.max_value("newscrawl/render/seconds_max", elapsed)
         total = stats.get_value("newscrawl/render/seconds_total", 0.0)
         stats.set_value("newscrawl/render/seconds_total", round(total + elapsed, 3))
         logger.debug("Rendered %s in %.2fs", request.url, elapsed)
         return response
 
+    async def plain(self, request: Request) -> Response:
+        response: Response = await self.browser.download_request(request)
+        return response
+
+    async def close(self) -> None:
+        await self.browser.close()
+
 
 class ReplayRenderingDownloadHandler(RenderingDownloadHandler):
-    """Replay for plain and browser requests; see the module docstring."""
+    """Replay for plain and browser requests; see the module docstring.
+
+    Browser requests still go through the stock handler; a page init callback
+    (``meta["playwright_page_init_callback"]``, chained before the spider's own)
+    routes every request of the page with Playwright's ``page.route`` to the
+    snapshot, and the browser context gets a dead proxy
+    (``meta["playwright_context_kwargs"]``) and no service workers.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.replay = ReplayDownloadHandler(crawler)  # NotConfigured without NEWSCRAWL_REPLAY
         super().__init__(crawler)
-        options = dict(self.config.launch_options)
-        options["proxy"] = {"server": DEAD_PROXY}
-        options["args"] = [*options.get("args", []), "--proxy-bypass-list=<-loopback>"]
-        self.config.launch_options = options
+        abort = crawler.settings.get("PLAYWRIGHT_ABORT_REQUEST")
+        self.abort_request: Callable[[PlaywrightRequest], Any] | None = load_object(abort) if abort else None
+
+    async def plain(self, request: Request) -> Response:
+        return await self.replay.download_request(request)
 
     async def download_request(self, request: Request) -> Response:
         if not request.meta.get("playwright"):
-            return await self.replay.download_request(request)
+            return await self.plain(request)
         entry = self.replay.snapshot.lookup(request.url)
         if entry is not None and entry.fault:
             self.replay.answer(request.url, browser=True)  # raises the replayed fault
-        response: Response = await super().download_request(request)
-        return response
+        meta = request.meta
+        kwargs = dict(meta.get("playwright_context_kwargs") or {})
+        kwargs.setdefault("proxy", {"server": DEAD_PROXY, "bypass": "<-loopback>"})
+        kwargs.setdefault("service_workers", "block")
+        meta["playwright_context_kwargs"] = kwargs
+        own = meta.get("playwright_page_init_callback")
+        # only while this handler runs: a retried copy of the request must stay picklable
+        meta["playwright_page_init_callback"] = functools.partial(self.route_to_snapshot, then=own)
+        try:
+            return await super().download_request(request)
+        finally:
+            if own is None:
+                meta.pop("playwright_page_init_callback", None)
+            else:
+                meta["playwright_page_init_callback"] = own
 
-    def _make_request_handler(self, **kwargs: Any) -> Callable[[Route, PlaywrightRequest], Any]:
-        """Replaces upstream's route handler (which would ``continue_`` to the network)."""
-        return self._fulfil
+    async def route_to_snapshot(self, page: Page, request: Request, *, then: Any = None) -> None:
+        """Page init callback: the snapshot answers every request of ``page``."""
+        # routes run newest first: this one answers before scrapy-playwright's (which continues
+        # to the network); it hands over (fallback) only what PLAYWRIGHT_ABORT_REQUEST aborts
+        await page.route("**", self.fulfil)
+        if then is not None:
+            await load_object(then)(page, request)
 
-    async def _fulfil(self, route: Route, pw_request: PlaywrightRequest) -> None:
+    async def fulfil(self, route: Route, pw_request: PlaywrightRequest) -> None:
         url = pw_request.url
+        if self.abort_request is not None:
+            verdict = self.abort_request(pw_request)
+            if await verdict if inspect.isawaitable(verdict) else verdict:
+                await route.fallback()  # scrapy-playwright's own handler aborts and counts it
+                return
         entry = self.replay.snapshot.lookup(url)
         if entry is not None and entry.delay_ms:
             await asyncio.sleep(entry.delay_ms / 1000)

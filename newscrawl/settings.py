@@ -118,6 +118,8 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 # Tabs per browser context (upstream default is CONCURRENT_REQUESTS).
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
+# scrapy-playwright's provider, starting the Playwright driver on the first rendering request.
+PLAYWRIGHT_BROWSER_PROVIDER = "newscrawl.rendering.LazyBrowserProvider"
 # newscrawl/rendering.py, docs/rendering.md. Render requests that ask for it (meta["playwright"]);
 # Chromium starts only on the first such request. Off: those requests are dropped and counted.
 # Opt-in (a browser is heavy, and a bot challenge may be the site saying no); the daily8

@@ -49,3 +49,8 @@ class RenderProbe(Spider):
             "title": response.css("#app h1::text").get(),
             "text": " ".join(t.strip() for t in response.css("#app ::text").getall() if t.strip()),
         }
+
+
+def abort_images(request: Any) -> bool:
+    """A ``PLAYWRIGHT_ABORT_REQUEST`` predicate for the tests: no images."""
+    return bool(request.resource_type == "image")

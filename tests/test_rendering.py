@@ -7,8 +7,11 @@ and stats, never on exit codes alone.
 
 from __future__ import annotations
 
+import ast
+import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -22,9 +25,11 @@ import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
+from scrapy_playwright.handler import Config
 
 from newscrawl.addons import NewscrawlAddon
 from newscrawl.rendering import (
+    LazyBrowserProvider,
     as_rendered,
     challenge_marker,
     is_rendered,
@@ -39,6 +44,7 @@ needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chr
 SITE = "https://www.example-news.test"
 DATE = "Fri, 20 Nov 2026 09:00:00 GMT"
 HTML = {"Content-Type": "text/html; charset=utf-8", "Date": DATE}
+DRIVER_STARTED = "Playwright driver started"  # LazyBrowserProvider's log line
 
 JS_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>JS page</title></head>
 <body><div id="app"><p class="loading">Loading…</p></div>
@@ -192,7 +198,68 @@ def test_js_page_rendered_from_the_snapshot(tmp_path: Path, snapshot: Path) -> N
     assert result.stats["playwright/request_count/resource_type/script"] == 1
     # the image on an unlisted host was answered by the route (404), not the network
     assert result.stats["playwright/request_count/resource_type/image"] == 1
-    assert result.stats["newscrawl/replay/unlisted"] >= 1
+    assert result.stats["newscrawl/replay/unlisted"] == 2  # robots.txt and the image
+    assert result.log.count(DRIVER_STARTED) == 1  # started by the first rendering request
+
+
+@needs_chromium
+def test_playwright_abort_request_applies_in_replay(tmp_path: Path, snapshot: Path) -> None:
+    """scrapy-playwright's own route handler still runs: PLAYWRIGHT_ABORT_REQUEST is honoured."""
+    settings = {"PLAYWRIGHT_ABORT_REQUEST": "tests.render_spider.abort_images"}
+    result = probe(tmp_path, snapshot, "/js", render=True, settings=settings)
+    (item,) = result.items
+    assert item["text"] == "Rendered headline First rendered paragraph."  # the script still ran
+    assert result.stats["playwright/request_count/aborted"] == 1  # the image, counted upstream
+    assert result.stats["newscrawl/replay/unlisted"] == 1  # robots.txt: the image never reached replay
+
+
+@needs_chromium
+def test_lazy_browser_provider_starts_the_driver_on_first_launch() -> None:
+    """In-process: ``start()`` (scrapy-playwright calls it at engine start) starts nothing."""
+    settings = Settings(
+        {"PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": CHROMIUM, "args": ["--no-sandbox"]}}
+    )
+    provider = LazyBrowserProvider(Config.from_settings(settings))
+
+    async def run() -> str:
+        await provider.start()
+        assert provider.playwright is None  # no Playwright driver yet
+        browser = await provider.launch_browser()
+        try:
+            assert provider.playwright is not None
+            return str(browser.version)
+        finally:
+            await browser.close()
+            await provider.close()
+
+    assert asyncio.run(run())
+
+
+def test_no_private_library_api_in_rendering() -> None:
+    """No ``_name`` of scrapy-playwright/Scrapy is overridden, read or imported by rendering.py."""
+    import newscrawl.rendering as module
+
+    tree = ast.parse(Path(module.__file__ or "").read_text("utf-8"))
+    found = [
+        f"line {node.lineno}: {ast.unparse(node)[:60]}"
+        for node in ast.walk(tree)
+        if (
+            isinstance(node, ast.Attribute)
+            and re.match(r"_[^_]", node.attr)
+            and not (isinstance(node.value, ast.Name) and node.value.id == "self")
+        )
+        or (isinstance(node, ast.ImportFrom) and any(a.name.startswith("_") for a in node.names))
+    ]
+    classes = [c for c in vars(module).values() if isinstance(c, type) and c.__module__ == module.__name__]
+    found += [
+        f"{cls.__name__}.{name} overrides {base.__name__}.{name}"
+        for cls in classes
+        for name in vars(cls)
+        if re.match(r"_[^_]", name) and name != "_abc_impl"  # set by ABCMeta on every subclass
+        for base in cls.__mro__[1:]
+        if hasattr(base, name)
+    ]
+    assert found == []
 
 
 @needs_chromium
@@ -220,8 +287,10 @@ def test_plain_crawl_never_starts_a_browser(tmp_path: Path, snapshot: Path) -> N
     assert item["title"] is None and item["text"] == "Loading…"  # the server HTML, JS not run
     assert item["rendered"] is False
     assert browser_stats(result) == {} and "newscrawl/rendered" not in result.stats
-    assert "Starting download handler" not in result.log  # not even the Playwright driver
-    assert "Launching browser" not in result.log
+    # scrapy-playwright's handler is there (it logs at engine start), but neither the Playwright
+    # driver (LazyBrowserProvider) nor Chromium was started
+    assert "Starting download handler" in result.log
+    assert DRIVER_STARTED not in result.log and "Launching browser" not in result.log
 
 
 def test_rendering_off_counts_challenge_as_blocked(tmp_path: Path, snapshot: Path) -> None:
