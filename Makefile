@@ -6,21 +6,28 @@ STAMP  := $(VENV)/.installed
 CORPUS ?= ../shared/corpus/wild
 TARGET ?= local
 
-.PHONY: install demo test lint crawl eval bench fixtures clean check-live deploy schedule
+.PHONY: install system demo test lint crawl eval bench fixtures clean check-live deploy schedule
 
-install: $(STAMP)
+## install: system components (Chromium, redis-server, PostgreSQL: scripts/install-system.sh,
+##          apt-get when root or passwordless sudo, else the one command to run), then .venv
+install: system $(STAMP)
+
+system:
+	@bash scripts/install-system.sh
 
 $(STAMP): pyproject.toml setup.py
+	@echo "==> python: creating $(VENV) with $(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	@echo "==> python: installing newscrawl and its pinned dependencies into $(VENV) (about a minute)"
+	@bash -o pipefail -c '$(BIN)/pip install --progress-bar off -e ".[dev]" | grep --line-buffered -E "^(Obtaining|Collecting|Successfully installed)"'
 	touch $(STAMP)
 
 ## demo: every spider, offline, against the bundled snapshot -> data/<spider>/<timestamp>.jsonl
-demo: $(STAMP)
+demo: install
 	$(BIN)/python scripts/demo.py --snapshot tests/fixtures
 
-lint: $(STAMP)
+lint: install
 	$(BIN)/ruff check newscrawl tests scripts
 	$(BIN)/ruff format --check newscrawl tests scripts
 	$(BIN)/mypy --strict newscrawl
@@ -30,7 +37,7 @@ test: lint
 	$(BIN)/pytest -q
 
 ## crawl: the live crawl of all spiders with production settings
-crawl: $(STAMP)
+crawl: install
 	@for s in $$($(BIN)/scrapy list); do echo "== $$s"; $(BIN)/scrapy crawl $$s || exit $$?; done
 
 ## check-live: live canary (network): a few articles per spider, coverage and layers, monitors

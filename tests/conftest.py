@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -17,6 +18,28 @@ from scrapy.http import HtmlResponse, Request
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 FROZEN = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+CHROMIUM = os.environ.get("NEWSCRAWL_CHROMIUM", "/usr/bin/chromium")
+
+
+def require_component(name: str, binary: str) -> str:
+    """Path of a system component the tests run (Chromium, redis-server, PostgreSQL).
+
+    Missing, the test fails with the fix, never skips: ``make install`` installs them
+    (scripts/install-system.sh), so a gap is a broken set-up, not an optional feature.
+    """
+    path = binary if Path(binary).exists() else shutil.which(binary)
+    if not path:
+        pytest.fail(
+            f"{name} is not installed ({binary}): run `make install` (scripts/install-system.sh installs it)",
+            pytrace=False,
+        )
+    return path
+
+
+@pytest.fixture
+def chromium() -> str:
+    """The Chromium binary (``NEWSCRAWL_CHROMIUM``); use via ``pytest.mark.usefixtures("chromium")``."""
+    return require_component("Chromium", CHROMIUM)
 
 
 @dataclass(frozen=True)

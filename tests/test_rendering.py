@@ -39,7 +39,7 @@ from newscrawl.settings import NEWSCRAWL_CHALLENGE_MARKERS
 from tests.conftest import ROOT, CrawlResult
 
 CHROMIUM = os.environ.get("NEWSCRAWL_CHROMIUM", "/usr/bin/chromium")
-needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")
+needs_chromium = pytest.mark.usefixtures("chromium")  # fails, never skips, without Chromium
 
 SITE = "https://www.example-news.test"
 DATE = "Fri, 20 Nov 2026 09:00:00 GMT"
