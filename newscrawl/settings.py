@@ -24,6 +24,9 @@ NEWSCRAWL_DATA_DIR = os.environ.get("NEWSCRAWL_DATA_DIR", "data")
 NEWSCRAWL_STATE = os.environ.get("NEWSCRAWL_STATE") or None
 # Write FEEDS automatically (off when the user passes -o/-O or sets FEEDS).
 NEWSCRAWL_FEEDS = True
+# Raw-page archive: every fetched article response in <dir>/<spider>-<time>-<host>-<pid>.warc.gz;
+# `newscrawl reparse <dir>` re-parses it offline (newscrawl/archive.py). Unset: off.
+NEWSCRAWL_ARCHIVE = os.environ.get("NEWSCRAWL_ARCHIVE") or None
 # Path of the Chromium binary used for rendering (Debian's by default).
 NEWSCRAWL_CHROMIUM = os.environ.get("NEWSCRAWL_CHROMIUM", "/usr/bin/chromium")
 
@@ -68,6 +71,7 @@ ITEM_PIPELINES = {
 ADDONS = {"newscrawl.addons.NewscrawlAddon": 0}
 EXTENSIONS = {
     "newscrawl.extensions.StatsFile": 500,
+    "newscrawl.archive.WarcArchive": 450,  # NEWSCRAWL_ARCHIVE: article responses in WARC files
     "newscrawl.faults.RedirectAccounting": 100,
     "newscrawl.monitors.Spidermon": 400,  # before StatsFile, so the stats file has monitor results
     # FEEDS that mark an article seen only once its line is durable (docs/incremental.md)
