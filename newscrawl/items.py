@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 SOURCES = ("asharq_al_awsat", "al_arabiya", "arab_news", "daily8")
 Source = Literal["asharq_al_awsat", "al_arabiya", "arab_news", "daily8"]
-Layer = Literal["jsonld", "meta", "selectors", "generic", "feed", "embedded", "text"]
+Layer = Literal["jsonld", "meta", "selectors", "html", "text", "generic", "embedded", "url", "feed", "http"]
 Precision = Literal["second", "minute", "hour", "day"]
 
 _ID = re.compile(r"^(asharq_al_awsat|al_arabiya|arab_news|daily8):\S+$")
@@ -71,7 +71,11 @@ class Article(BaseModel):
         description="who published the text: `Arab News`, `Asharq Al-Awsat`, `Al Arabiya`,"
         " or the outlet Daily8 credits",
     )
-    language: Literal["en", "ar"] = Field(description="ISO 639-1 code")
+    language: str = Field(
+        pattern=r"^[a-z]{2}$",
+        description="ISO 639-1 code of the page's language (`en`, `ar`, ...): declared by the page"
+        " unless its script says otherwise, else the source edition's",
+    )
     title: str = Field(min_length=1, description="headline, whitespace-normalised")
     summary: str | None = Field(default=None, description="standfirst / description")
     body: str = Field(
@@ -100,7 +104,9 @@ class Article(BaseModel):
     extraction: dict[str, Layer] = Field(
         default_factory=dict,
         description="which extraction layer supplied `title`, `body` and `published_at`:"
-        " `jsonld`, `meta`, `selectors`, `generic`, `embedded` or `text`",
+        " `jsonld`, `meta`, `selectors`, `html` (`<time>`, microdata), `text` (a visible date),"
+        " `generic`, `embedded`, `url` (a date in the URL), `feed` (the feed/sitemap entry's"
+        " date) or `http` (`Last-Modified`)",
     )
     original_url: str | None = Field(
         default=None, description="aggregators: link to the original article, when named"

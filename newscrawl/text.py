@@ -44,29 +44,58 @@ def arabic_digits_to_ascii(value: str) -> str:
 
 # --- dates ------------------------------------------------------------------
 
+
+def _month_names(*names: str) -> dict[str, int]:
+    """``{"january": 1, ...}`` from twelve names (a name may list variants: "ابريل|إبريل")."""
+    return {variant: i for i, name in enumerate(names, 1) for variant in name.split("|")}
+
+
 _MONTHS = {
-    # English
-    **{m: i for i, m in enumerate(
-        ["january", "february", "march", "april", "may", "june", "july",
-         "august", "september", "october", "november", "december"], 1)},
-    **{m: i for i, m in enumerate(
-        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)},
-    "sept": 9,
-    # Arabic: Egyptian/Gulf names and Levantine (Syriac) names
-    **{m: i for i, m in enumerate(
-        ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو",
-         "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر"], 1)},
-    **{m: i for i, m in enumerate(
-        ["كانون الثاني", "شباط", "آذار", "نيسان", "أيار", "حزيران", "تموز",
-         "آب", "أيلول", "تشرين الأول", "تشرين الثاني", "كانون الأول"], 1)},
-    "ابريل": 4, "إبريل": 4, "اغسطس": 8, "اكتوبر": 10, "يونيه": 6, "يوليه": 7,
+    # English, with abbreviations
+    **_month_names("january", "february", "march", "april", "may", "june", "july",
+                   "august", "september", "october", "november", "december"),
+    **_month_names("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep|sept", "oct", "nov", "dec"),
+    # Arabic: Egyptian/Gulf names and Levantine (Syriac) names, common spellings
+    **_month_names("يناير", "فبراير", "مارس", "أبريل|ابريل|إبريل", "مايو", "يونيو|يونيه", "يوليو|يوليه",
+                   "أغسطس|اغسطس", "سبتمبر", "أكتوبر|اكتوبر", "نوفمبر", "ديسمبر"),
+    **_month_names("كانون الثاني", "شباط", "آذار|اذار", "نيسان", "أيار|ايار", "حزيران", "تموز",
+                   "آب|اب", "أيلول|ايلول", "تشرين الأول|تشرين الاول", "تشرين الثاني",
+                   "كانون الأول|كانون الاول"),
+    # other languages of the pages Daily8 and the wild web carry (full names only: no
+    # abbreviations that are also words)
+    **_month_names("januar|jänner", "februar|feber", "märz", "april", "mai", "juni", "juli",
+                   "august", "september", "oktober", "november", "dezember"),  # de
+    **_month_names("janvier", "février|fevrier", "mars", "avril", "mai", "juin", "juillet",
+                   "août|aout", "septembre", "octobre", "novembre", "décembre|decembre"),  # fr
+    **_month_names("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio",
+                   "agosto", "septiembre|setiembre", "octubre", "noviembre", "diciembre"),  # es
+    **_month_names("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio",
+                   "agosto", "settembre", "ottobre", "novembre", "dicembre"),  # it
+    **_month_names("janeiro", "fevereiro", "março|marco", "abril", "maio", "junho", "julho",
+                   "agosto", "setembro", "outubro", "novembro", "dezembro"),  # pt
+    **_month_names("januari", "februari", "maart", "april", "mei", "juni", "juli",
+                   "augustus", "september", "oktober", "november", "december"),  # nl
+    **_month_names("ocak", "şubat", "mart", "nisan", "mayıs", "haziran", "temmuz",
+                   "ağustos", "eylül", "ekim", "kasım", "aralık"),  # tr
 }  # fmt: skip
 _MONTH_ALT = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
-_DAY_MONTH_YEAR = re.compile(rf"(\d{{1,2}})\s*(?:-|\s)\s*({_MONTH_ALT})[\s,،-]*(\d{{4}})", re.I)
-_MONTH_DAY_YEAR = re.compile(rf"({_MONTH_ALT})\.?\s+(\d{{1,2}}),?\s+(\d{{4}})", re.I)
-_NUMERIC_DMY = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\b")
-_TIME = re.compile(r"\b(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(am|pm|ص|م)?", re.I)
+# "18 November 2026", "18. November 2026", "18 de noviembre de 2026", "الأربعاء 18 تشرين الثاني 2026",
+# "14:05-18 نوفمبر 2026", "18-Nov-2026"
+_DAY_MONTH_YEAR = re.compile(
+    rf"(?<!\d)(\d{{1,2}})(?:\.|º|er)?(?:\s*[-/]\s*|\s+|(?=\D))(?:de\s+)?({_MONTH_ALT})(?!\w)\.?"
+    rf"[\s,،/-]*(?:de\s+)?(\d{{4}})(?!\d)",
+    re.I,
+)
+# "November 18, 2026", "Nov. 18th 2026"
+_MONTH_DAY_YEAR = re.compile(
+    rf"({_MONTH_ALT})(?!\w)\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?!\d)", re.I
+)
+_NUMERIC_DMY = re.compile(r"(?<![\d.])(\d{1,2})([-/.])(\d{1,2})\2(\d{4})(?![\d.])")
+_NUMERIC_YMD = re.compile(r"(?<![\d.])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?![\d.])")
+_TIME = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?::(\d{2}))?(?!\d)\s*(a\.?m\.?|p\.?m\.?|ص|م)?", re.I)
 _OFFSET_NO_COLON = re.compile(r"([+-]\d{2})(\d{2})$")
+# A zone the visible time states, after the time: "14:05 GMT", "10:15 (UTC+3)", "2:05 PM ET"
+_ZONE = re.compile(r"^\s*\(?(?:GMT|UTC)\s*([+-]\s*\d{1,2})(?::?(\d{2}))?\)?|^\s*\(?(GMT|UTC|Z)\b\)?")
 
 
 @dataclass(frozen=True)
@@ -116,41 +145,86 @@ def parse_rfc822(value: str | None) -> ParsedDate | None:
     return ParsedDate(parsed)
 
 
-def parse_visible_date(value: str | None, default_offset: timezone) -> ParsedDate | None:
-    """Parse a human date shown on a page, English or Arabic, with optional time.
+def _visible_day(text: str) -> tuple[int, int, int, re.Match[str]] | None:
+    """(year, month, day, match) of the first date form found in ``text``."""
+    if m := _DAY_MONTH_YEAR.search(text):
+        return int(m[3]), _MONTHS[m[2].lower()], int(m[1]), m
+    if m := _MONTH_DAY_YEAR.search(text):
+        return int(m[3]), _MONTHS[m[1].lower()], int(m[2]), m
+    if m := _NUMERIC_YMD.search(text):
+        return int(m[1]), int(m[3]), int(m[4]), m
+    if m := _NUMERIC_DMY.search(text):
+        first, second = int(m[1]), int(m[3])
+        if second > 12 and first <= 12:  # 11/18/2026: month first
+            first, second = second, first
+        return int(m[4]), second, first, m
+    return None
 
-    Handles ``18 November 2026``, ``November 18, 2026 14:05``, ``18-11-2026``,
-    ``١٨ نوفمبر ٢٠٢٦``, ``الأربعاء 18 تشرين الثاني 2026 - 10:15 م``. The
-    page gives no offset, so ``default_offset`` is applied and marked assumed.
+
+def parse_visible_date(value: str | None, default_offset: timezone) -> ParsedDate | None:
+    """Parse a human date shown on a page, with optional time of day.
+
+    Day-month-year with month names in English, Arabic (both series, Arabic-Indic
+    digits), German, French, Spanish, Italian, Portuguese, Dutch and Turkish
+    (``18 November 2026``, ``18. November 2026``, ``18 de noviembre de 2026``,
+    ``الأربعاء، ١٨ تشرين الثاني ٢٠٢٦ - 10:15 م``); month-day-year (``November 18, 2026
+    2:05 PM``); numeric ``18.11.2026``, ``18/11/2026``, ``2026/11/18``. Weekday names
+    and other words around the date are ignored. A stated ``GMT``/``UTC(+3)`` zone
+    after the time is used; otherwise ``default_offset`` is applied and marked
+    assumed. Without a time of day the precision is ``day``.
     """
     if not value:
         return None
-    text = arabic_digits_to_ascii(clean_text(value))
-    day = month = year = None
-    if m := _DAY_MONTH_YEAR.search(text):
-        day, month, year = int(m[1]), _MONTHS[m[2].lower()], int(m[3])
-    elif m := _MONTH_DAY_YEAR.search(text):
-        day, month, year = int(m[2]), _MONTHS[m[1].lower()], int(m[3])
-    elif m := _NUMERIC_DMY.search(text):
-        day, month, year = int(m[1]), int(m[2]), int(m[3])
-    if not (day and month and year):
+    text = arabic_digits_to_ascii(clean_text(value))[:400]
+    found = _visible_day(text)
+    if found is None:
         return None
+    year, month, day, m = found
     hour = minute = second = 0
     precision = "day"
-    rest = text.replace(m[0], " ") if m else text
+    zone: timezone | None = None
+    rest = text[: m.start()] + " " + text[m.end() :]
     if t := _TIME.search(rest):
         hour, minute, second = int(t[1]), int(t[2]), int(t[3] or 0)
-        marker = (t[4] or "").lower()
+        marker = (t[4] or "").lower().replace(".", "")
         if marker in ("pm", "م") and hour < 12:
             hour += 12
         elif marker in ("am", "ص") and hour == 12:
             hour = 0
         precision = "minute"
+        if z := _ZONE.match(rest[t.end() :]):
+            hours = int(z[1].replace(" ", "")) if z[1] else 0
+            minutes = int(z[2] or 0) * (1 if hours >= 0 else -1)
+            zone = timezone(timedelta(hours=hours, minutes=minutes)) if abs(hours) <= 14 else None
     try:
-        parsed = datetime(year, month, day, hour, minute, second, tzinfo=default_offset)
+        parsed = datetime(year, month, day, hour, minute, second, tzinfo=zone or default_offset)
     except ValueError:
         return None
-    return ParsedDate(parsed, precision, True)
+    if not 1990 <= year <= 2100:
+        return None
+    return ParsedDate(parsed, precision, zone is None)
+
+
+def date_in_url(url: str) -> tuple[int, int, int] | None:
+    """(year, month, day) a URL path states: ``/2026/11/18/``, ``/2026-11-18-``,
+    ``/20261118/``, ``/18-11-2026``; ``None`` when it has none (a year and month alone are not a day)."""
+    path = urlsplit(url).path
+    if m := _URL_DATE.search(path) or _URL_DATE_COMPACT.search(path):
+        year, month, day = int(m[1]), int(m[2]), int(m[3])
+    elif m := _URL_DATE_DMY.search(path):
+        year, month, day = int(m[3]), int(m[2]), int(m[1])
+    else:
+        return None
+    try:
+        datetime(year, month, day)
+    except ValueError:
+        return None
+    return (year, month, day) if 1990 <= year <= 2100 else None
+
+
+_URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[/_-](\d{1,2})[/_-](\d{1,2})(?!\d)")
+_URL_DATE_DMY = re.compile(r"(?<!\d)(\d{1,2})[_-](\d{1,2})[_-]((?:19|20)\d{2})(?!\d)")
+_URL_DATE_COMPACT = re.compile(r"(?<![\d])((?:19|20)\d{2})(\d{2})(\d{2})(?![\d])")
 
 
 def offset(hours: float) -> timezone:
@@ -272,3 +346,31 @@ def registered_site(url: str) -> str:
     """
     host = (urlsplit(url).hostname or "").lower().rstrip(".")
     return _SUFFIXES(host).top_domain_under_public_suffix or host
+
+
+# --- languages ----------------------------------------------------------------
+
+_LANGUAGE_CODE = re.compile(r"^\s*([a-zA-Z]{2})(?:[-_][a-zA-Z0-9]+)*\s*$")
+# Languages written in Arabic script: a page declaring one of these keeps it.
+ARABIC_SCRIPT_LANGUAGES = frozenset(("ar", "fa", "ur", "ps", "ku", "sd", "ug"))
+_ARABIC_LETTER = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+
+
+def language_code(value: str | None) -> str | None:
+    """ISO 639-1 code of a declared language (``de-DE``, ``ar_AR``, ``EN``), else None."""
+    if not value:
+        return None
+    m = _LANGUAGE_CODE.match(value.split(",")[0])
+    return m[1].lower() if m else None
+
+
+def text_script(text: str) -> str | None:
+    """``arabic`` when most letters of ``text`` are Arabic script, ``other`` when few
+    are, None when there are too few letters to tell."""
+    letters = [ch for ch in text[:3000] if ch.isalpha()]
+    if len(letters) < 20:
+        return None
+    arabic = sum(1 for ch in letters if _ARABIC_LETTER.match(ch))
+    if arabic * 2 > len(letters):
+        return "arabic"
+    return "other" if arabic * 10 < len(letters) else None

@@ -1,17 +1,24 @@
 """Score extraction on real pages nobody here wrote, side by side with trafilatura.
 
-    python scripts/eval_wild.py [--corpus ../shared/corpus/wild] [--spider arab_news ...] [--json out.json]
+    python scripts/eval_wild.py [--corpus-dir ../shared/corpus] [--corpus DIR ...]
+                                [--spider arab_news ...] [--json out.json] [-v]
 
-Each page of the corpus (``truth.json`` + HTML files) is served through a
-replay snapshot at an English article URL of each spider and crawled with
-``scrapy crawl <spider> -a urls=...``, the whole pipeline included (validation:
-a page that does not yield a valid article scores zero). trafilatura's
-``bare_extraction`` (with metadata) runs on the same HTML in the same process.
+Every folder under ``--corpus-dir`` with a ``truth.json`` is a corpus (``wild``,
+``wild2``, ``arabic``; ``--corpus`` names folders one by one instead). Its pages are
+served through a replay snapshot at article URLs of each spider and crawled with
+``scrapy crawl <spider> -a urls=...``, the whole pipeline included (validation: a
+page that does not yield a valid article is lost and scores zero). A corpus whose
+titles are mostly Arabic goes through the Arabic editions (``aawsat.com``,
+``www.alarabiya.net``), any other through the English ones. The URLs carry no date,
+so a date can only come from the page itself. trafilatura's ``bare_extraction``
+(with metadata, given the page's original URL) runs on the same HTML in the same
+process.
 
-Scores (the corpus README's definitions): title equal at token F1 >= 0.7;
-date = publication day; ``with`` recall = share of body snippets found;
-``without`` leakage = share of boilerplate snippets found (lower is better).
-Exit status is 1 when a spider scores below trafilatura on any measure.
+Scores (the corpus README's definitions): ``items`` = pages that yielded an item;
+title equal at token F1 >= 0.7; ``day`` = publication day; ``with`` recall = share
+of body snippets found; ``without`` leakage = share of boilerplate snippets found
+(lower is better). Exit status 1 when a spider loses a page or scores below
+trafilatura on any measure of any corpus; 2 when there is no corpus.
 """
 
 from __future__ import annotations
@@ -27,12 +34,20 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-URLS: dict[str, Callable[[int], str]] = {
-    "arab_news": lambda n: f"https://www.arabnews.com/node/{9_000_000 + n}/world",
-    "asharq_al_awsat": lambda n: f"https://english.aawsat.com/world/{9_000_000 + n}-wild-page",
-    "al_arabiya": lambda n: f"https://english.alarabiya.net/News/world/2026/11/20/wild-page-{n}",
+# Article URLs per route: no date in them (a date must come from the page).
+ROUTES: dict[str, dict[str, Callable[[int], str]]] = {
+    "en": {
+        "arab_news": lambda n: f"https://www.arabnews.com/node/{9_000_000 + n}/world",
+        "asharq_al_awsat": lambda n: f"https://english.aawsat.com/world/{9_000_000 + n}-wild-page",
+        "al_arabiya": lambda n: f"https://english.alarabiya.net/News/world/wild-page-{n}",
+    },
+    "ar": {
+        "asharq_al_awsat": lambda n: f"https://aawsat.com/%D8%B9%D8%A7%D9%84%D9%85/{9_000_000 + n}-wild-page",
+        "al_arabiya": lambda n: f"https://www.alarabiya.net/arab-and-world/wild-page-{n}",
+    },
 }
-MEASURES = ("title", "date", "with", "without")
+MEASURES = ("items", "title", "date", "with", "without")
+ARABIC = re.compile("[\u0600-\u06ff]")
 
 
 def norm(text: str) -> str:
@@ -51,11 +66,14 @@ def token_f1(a: str, b: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def score(truth: dict[str, Any], title: str | None, date: str | None, body: str | None) -> dict[str, Any]:
+def score(
+    truth: dict[str, Any], title: str | None, date: str | None, body: str | None, found: bool = True
+) -> dict[str, Any]:
     text = norm(f"{title or ''}\n{body or ''}")
     found_with = [s for s in truth["with"] if norm(s) in text]
     found_without = [s for s in truth["without"] if norm(s) in text]
     return {
+        "items": float(found),
         "title": float(token_f1(title or "", truth["title"]) >= 0.7),
         "date": float((date or "")[:10] == truth["date"]),
         "with": (len(found_with), len(truth["with"])),
@@ -77,13 +95,15 @@ def trafilatura_scores(corpus: Path, truth: dict[str, Any]) -> dict[str, dict[st
     return out
 
 
-def spider_scores(spider: str, corpus: Path, truth: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def spider_scores(
+    spider: str, route: Callable[[int], str], corpus: Path, truth: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         snap = Path(tmp)
         urls = {}
         lines = []
         for n, name in enumerate(sorted(truth)):
-            url = URLS[spider](n)
+            url = route(n)
             urls[url] = name
             (snap / name).write_bytes((corpus / name).read_bytes())
             headers = {"Content-Type": "text/html; charset=utf-8"}
@@ -100,17 +120,17 @@ def spider_scores(spider: str, corpus: Path, truth: dict[str, Any]) -> dict[str,
         if proc.returncode:
             print(proc.stderr[-3000:], file=sys.stderr)
     by_name = {urls[item["url"]]: item for item in items if item["url"] in urls}
-    return {
-        name: score(
-            facts, *(lambda i: (i.get("title"), i.get("published_at"), i.get("body")))(by_name.get(name, {}))
-        )
-        for name, facts in truth.items()
-    }
+    out = {}
+    for name, facts in truth.items():
+        item = by_name.get(name)
+        got = item or {}
+        out[name] = score(facts, got.get("title"), got.get("published_at"), got.get("body"), item is not None)
+    return out
 
 
 def totals(scores: dict[str, dict[str, Any]]) -> dict[str, float]:
     n = len(scores) or 1
-    out = {m: sum(s[m] for s in scores.values()) / n for m in ("title", "date")}
+    out = {m: sum(s[m] for s in scores.values()) / n for m in ("items", "title", "date")}
     for m in ("with", "without"):
         found = sum(s[m][0] for s in scores.values())
         total = sum(s[m][1] for s in scores.values()) or 1
@@ -118,52 +138,73 @@ def totals(scores: dict[str, dict[str, Any]]) -> dict[str, float]:
     return out
 
 
+def route_of(truth: dict[str, Any]) -> str:
+    """``ar`` when most titles are in Arabic script, else ``en``."""
+    arabic = sum(bool(ARABIC.search(facts.get("title", ""))) for facts in truth.values())
+    return "ar" if arabic * 2 > len(truth) else "en"
+
+
+def corpora(opts: argparse.Namespace) -> list[Path]:
+    if opts.corpus:
+        return list(opts.corpus)
+    return sorted(p.parent for p in opts.corpus_dir.glob("*/truth.json"))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus" / "wild")
-    ap.add_argument(
-        "--spider", action="append", choices=sorted(URLS), help="default: every spider that exists"
-    )
+    ap.add_argument("--corpus-dir", type=Path, default=ROOT.parent / "shared" / "corpus")
+    ap.add_argument("--corpus", type=Path, action="append", help="one corpus folder (repeatable)")
+    ap.add_argument("--spider", action="append", help="default: every spider of the route that exists")
     ap.add_argument("--json", type=Path, help="also write the figures here")
-    ap.add_argument("--verbose", "-v", action="store_true", help="per-page details")
+    ap.add_argument("--verbose", "-v", action="store_true", help="per-page misses")
     opts = ap.parse_args()
-    truth_path = opts.corpus / "truth.json"
-    if not truth_path.exists():
-        print(f"no corpus at {opts.corpus} (truth.json missing)", file=sys.stderr)
+    folders = [f for f in corpora(opts) if (f / "truth.json").exists()]
+    if not folders:
+        print(f"no corpus under {opts.corpus_dir} (no */truth.json)", file=sys.stderr)
         return 2
-    truth = json.loads(truth_path.read_text("utf-8"))
     listed = subprocess.run(
-        [sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True
-    )
-    spiders = opts.spider or [s for s in URLS if s in listed.stdout.split()]
+        [sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True, check=False
+    ).stdout.split()
 
-    results = {"trafilatura": totals(base := trafilatura_scores(opts.corpus, truth))}
-    details = {"trafilatura": base}
-    for spider in spiders:
-        details[spider] = spider_scores(spider, opts.corpus, truth)
-        results[spider] = totals(details[spider])
-
-    print(f"{'extractor':<18}" + "".join(f"{m:>10}" for m in MEASURES) + "   (without: lower is better)")
-    for who, figures in results.items():
-        print(f"{who:<18}" + "".join(f"{figures[m]:>10.2f}" for m in MEASURES))
-    if opts.verbose:
-        for who, pages in details.items():
-            for name, s in pages.items():
-                if s["missed"] or s["leaked"] or not s["title"] or not s["date"]:
-                    print(
-                        f"  {who} {name}: title={s['title']} date={s['date']}"
-                        f" missed={s['missed']} leaked={s['leaked']}"
-                    )
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    worse: list[str] = []
+    header = f"{'corpus':<10}{'extractor':<26}" + "".join(f"{m:>9}" for m in MEASURES)
+    print(header + "   (without: lower is better)")
+    for folder in folders:
+        truth = json.loads((folder / "truth.json").read_text("utf-8"))
+        route = route_of(truth)
+        details = {"trafilatura": trafilatura_scores(folder, truth)}
+        for spider, make_url in ROUTES[route].items():
+            if spider in listed and (not opts.spider or spider in opts.spider):
+                details[f"{spider} ({route})"] = spider_scores(spider, make_url, folder, truth)
+        figures = results[folder.name] = {who: totals(pages) for who, pages in details.items()}
+        for who, fig in figures.items():
+            shown = "".join(
+                f"{f'{round(fig[m] * len(truth))}/{len(truth)}':>9}" if m == "items" else f"{fig[m]:>9.2f}"
+                for m in MEASURES
+            )
+            print(f"{folder.name:<10}{who:<26}{shown}")
+        for who in figures:
+            if who == "trafilatura":
+                continue
+            ours, theirs = figures[who], figures["trafilatura"]
+            for m in MEASURES:
+                lower = ours[m] > theirs[m] + 1e-9 if m == "without" else ours[m] < theirs[m] - 1e-9
+                if lower or (m == "items" and ours[m] < 1.0):
+                    worse.append(f"{folder.name}:{who}.{m}")
+        if opts.verbose:
+            for who, pages in details.items():
+                for name, s in sorted(pages.items()):
+                    if s["missed"] or s["leaked"] or not s["title"] or not s["date"] or not s["items"]:
+                        lost = "" if s["items"] else " LOST"
+                        print(
+                            f"  {folder.name} {who} {name}:{lost} title={s['title']:.0f} date={s['date']:.0f}"
+                            f" missed={s['missed']} leaked={s['leaked']}"
+                        )
     if opts.json:
         opts.json.write_text(json.dumps(results, indent=2), "utf-8")
-
-    def below(spider: str, m: str) -> bool:
-        ours, theirs = results[spider][m], results["trafilatura"][m]
-        return ours > theirs if m == "without" else ours < theirs
-
-    worse = [f"{spider}.{m}" for spider in spiders for m in MEASURES if below(spider, m)]
     if worse:
-        print("below trafilatura on: " + ", ".join(worse))
+        print("lost pages or below trafilatura on: " + ", ".join(worse))
     return 1 if worse else 0
 
 

@@ -164,12 +164,19 @@ def test_id_and_canonical_url_do_not_depend_on_the_url_form(url: str) -> None:
     assert fields["canonical_url"] == expected("ar-opinion")["canonical_url"]
 
 
-def test_edition_sets_language_and_a_disagreeing_page_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+def test_language_is_the_pages_and_the_edition_the_fallback(caplog: pytest.LogCaptureFixture) -> None:
     url = expected("en-wire-story")["url"]
-    body = (SNAPSHOT / "en-wire-story.html").read_bytes().replace(b'<html lang="en"', b'<html lang="ar"')
+    page = (SNAPSHOT / "en-wire-story.html").read_bytes()
     parser = parser_for(url)
     assert parser is not None
-    with caplog.at_level(logging.WARNING):
-        fields = parser.parse(_response(url, body), crawled_at=FROZEN)
-    assert fields["language"] == "en"
-    assert "lang=ar" in caplog.text
+    # an Arabic-script declaration over English text is not the page's language: the edition's
+    wrong = page.replace(b'<html lang="en"', b'<html lang="ar"')
+    assert parser.parse(_response(url, wrong), crawled_at=FROZEN)["language"] == "en"
+    # no declaration at all: the edition's
+    undeclared = page.replace(b'<html lang="en"', b"<html")
+    assert parser.parse(_response(url, undeclared), crawled_at=FROZEN)["language"] == "en"
+    # a French page on the English edition is French, and said so in the log
+    french = page.replace(b'<html lang="en"', b'<html lang="fr-FR"')
+    with caplog.at_level(logging.INFO):
+        assert parser.parse(_response(url, french), crawled_at=FROZEN)["language"] == "fr"
+    assert "a fr page on the en edition" in caplog.text

@@ -9,7 +9,7 @@ image cards and, on some pages, the tag list: all removed before reading. The
 first ``ul.tags li`` is a label ("Tags:"), not a tag. Visible dates (read only when
 the page has no machine date) are English with "GST" or Arabic with Arabic-Indic
 digits and month names; "GST" states the offset, anything else has it assumed.
-The edition (host) sets ``language``.
+The page's language wins; the edition (host) is the fallback.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class AlArabiyaParser(ArticleParser):
         if UUID.match(uuid):
             fields["id"] = f"{self.source}:{uuid.lower()}"
         host = (urlsplit(fields["url"]).hostname or "").lower()
-        fields["language"] = "en" if host.startswith("english.") else "ar"
+        fields["language"] = fields["language"] or ("en" if host.startswith("english.") else "ar")
         if fields["extraction"].get("published_at") == "selectors" and fields["timezone_assumed"]:
             shown = " ".join(sel.css(self.date_css).css("::text").getall())
             fields["timezone_assumed"] = not GST.search(shown)

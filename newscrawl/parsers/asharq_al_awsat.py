@@ -9,7 +9,8 @@ where it does not, since the current markup is modelled, not captured. Bylines r
 Pages without machine dates show ``نشر: 14:05-18 نوفمبر 2026 م ـ 7 جمادى الآخرة 1448 هـ``
 (Arabic-Indic digits possible; the Hijri date is ignored) or ``Thursday, 19 November,
 2026 - 10:15``; both editions are Saudi time (+03:00, assumed when not stated).
-The edition (host) sets ``language``; a page whose ``<html lang>`` disagrees is logged.
+The page's language wins; the edition (host) is the fallback; a page in another
+language than its edition is logged.
 """
 
 from __future__ import annotations
@@ -68,10 +69,11 @@ class AsharqAlAwsatParser(ArticleParser):
         return fields
 
     def _edition(self, url: str, page_language: str | None) -> str | None:
+        """The page's language; the edition's when the page states none."""
         edition = EDITIONS.get((urlsplit(url).hostname or "").lower())
         if edition and page_language and page_language != edition:
-            logger.warning("%s: <html lang=%s> on the %s edition", url, page_language, edition)
-        return edition or page_language
+            logger.info("%s: a %s page on the %s edition", url, page_language, edition)
+        return page_language or edition
 
     @staticmethod
     def _without_furniture(body: str | None, title: str | None, sel: Selector) -> str | None:

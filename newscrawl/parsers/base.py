@@ -33,9 +33,10 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timezone
 from typing import Any, ClassVar
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -43,17 +44,18 @@ from parsel import Selector
 from parsel.csstranslator import css2xpath
 from scrapy.http import TextResponse
 
-from newscrawl.parsers import generic
+from newscrawl.parsers import dates, generic
 from newscrawl.parsers.pagekind import NON_ARTICLE_PATHS, page_kind
-from newscrawl.parsers.structured import first_url, jsonld_article, meta, meta_all, names, text_list
+from newscrawl.parsers.structured import as_text, jsonld_article, meta, meta_all, names, text_list, urls
 from newscrawl.text import (
+    ARABIC_SCRIPT_LANGUAGES,
     ParsedDate,
     canonical_url,
     clean_text,
     join_paragraphs,
-    parse_iso,
-    parse_visible_date,
+    language_code,
     registered_site,
+    text_script,
 )
 
 Fields = dict[str, Any]
@@ -110,37 +112,55 @@ class ArticleParser:
         return fields
 
     # --- driver -----------------------------------------------------------
-    def parse(self, response: TextResponse, *, crawled_at: datetime | None = None) -> Fields:
+    def parse(
+        self,
+        response: TextResponse,
+        *,
+        crawled_at: datetime | None = None,
+        report: FieldErrorHook | None = None,
+    ) -> Fields:
+        """Article fields of ``response``. A field whose extraction raises is left empty
+        (``None``, or ``[]`` for lists) and passed to ``report(field, url, exc)``
+        (``parsers.errors.FieldErrors`` counts and logs it; without ``report`` the
+        exception propagates); the other
+        fields still come out, so bad structured data never costs the article."""
         sel = response.selector
-        ld = jsonld_article(sel)
         layers: dict[str, str] = {}
         now = crawled_at or datetime.now(UTC)
-        title = self._title(sel, ld, layers)
-        published = self._date(sel, ld, layers)
-        modified = self._pick_date(
-            [("jsonld", ld.get("dateModified")),
-             ("meta", meta(sel, "article:modified_time", "og:updated_time", "dateModified"))],
-            self.modified_css, sel, {},
-        )  # fmt: skip
-        summary = ld.get("description") or meta(sel, "og:description", "description", "twitter:description")
-        image = first_url(ld.get("image")) or meta(sel, "og:image", "twitter:image")
-        canonical = self._canonical(sel, response.url)
+        ld = jsonld_article(sel)
+
+        def safe(name: str, compute: Callable[[], Any], empty: Any = None) -> Any:
+            try:
+                return compute()
+            except Exception as exc:
+                if report is None:
+                    raise
+                report(name, response.url, exc)
+                return empty
+
+        title = safe("title", lambda: self._title(sel, ld, layers))
+        published = safe("published_at", lambda: self._date(sel, response, layers, now))
+        modified = safe("modified_at", lambda: self._modified(sel))
+        canonical = safe("canonical_url", lambda: self._canonical(sel, response.url)) or canonical_url(
+            response.url
+        )
+        body = safe("body", lambda: self._body(response, ld, layers))
         fields: Fields = {
-            "id": self._id(canonical, response.url),
+            "id": safe("id", lambda: self._id(canonical, response.url)),
             "url": response.url,
             "canonical_url": canonical,
             "source": self.source,
             "publisher": self.publisher,
-            "language": self._language(sel),
+            "language": safe("language", lambda: self._language(sel, title, body)),
             "title": title,
-            "summary": clean_text(summary) or self._css_text(sel, self.summary_css) or None,
-            "body": self._body(response, ld, layers),
-            "authors": self._authors(sel, ld),
+            "summary": safe("summary", lambda: self._summary(sel, ld)),
+            "body": body,
+            "authors": safe("authors", lambda: self._authors(sel, ld), []),
             "published_at": published.iso() if published else None,
             "modified_at": modified.iso() if modified else None,
-            "section": self._section(sel, ld),
-            "tags": self._tags(sel, ld),
-            "image_url": response.urljoin(image) if image else None,
+            "section": safe("section", lambda: self._section(sel, ld)),
+            "tags": safe("tags", lambda: self._tags(sel, ld), []),
+            "image_url": safe("image_url", lambda: self._image(sel, ld, response)),
             "crawled_at": now.isoformat(timespec="seconds"),
             "published_precision": published.precision if published else "second",
             "timezone_assumed": bool(published and published.assumed_offset),
@@ -150,29 +170,45 @@ class ArticleParser:
 
     # --- layers -----------------------------------------------------------
     def _title(self, sel: Selector, ld: Fields, layers: dict[str, str]) -> str | None:
-        """JSON-LD headline first, unless it is truncated ("…") or the visible headline
-        and og:title agree on another wording (SEO headlines in JSON-LD are common)."""
-        structured = clean_text(ld.get("headline") or ld.get("name") or "")
-        if structured and not structured.endswith(("...", "…")):  # the common case, kept cheap
-            og = self._strip_site(meta(sel, "og:title", "twitter:title"), sel)
-            if og and og != structured and og == self._visible_title(sel):
-                layers["title"] = "meta"
-                return og
-            layers["title"] = "jsonld"
-            return structured
-        candidates = [
-            ("meta", self._strip_site(meta(sel, "og:title", "twitter:title"), sel)),
-            ("selectors", self._css_text(sel, self.title_css)),
-            ("generic", self._strip_site(sel.css("title::text").get(), sel)),
-        ]
-        if structured:  # truncated: prefer a candidate that completes it
-            stem = structured.rstrip(".… ")
-            longer = [(k, v) for k, v in candidates if v and v.startswith(stem) and len(v) > len(stem)]
-            candidates = longer + candidates
-        return self._first(layers, "title", candidates)
+        """The visible headline when a structured candidate (JSON-LD ``headline``,
+        ``og:title``, ``<title>``, site suffixes stripped) agrees with it loosely; a
+        structured candidate that the headline merely extends (a kicker fused in front,
+        a label after) is taken alone. No agreement: JSON-LD unless truncated ("…"),
+        then og:title, then the headline, then ``<title>``."""
+        jsonld = as_text(ld.get("headline")) or as_text(ld.get("name"))
+        og = self._strip_site(meta(sel, "og:title", "twitter:title"), sel)
+        doc_title = self._strip_site(_text_of(sel.xpath("//title")[:1]), sel)
+        structured = [("jsonld", jsonld), ("meta", og), ("generic", doc_title)]
+        visible = [("selectors", h) for h in self._headlines(sel)]
+        for _, headline in visible:
+            for layer, candidate in structured:
+                if not candidate:
+                    continue
+                if candidate != headline and _extends(headline, candidate):
+                    layers["title"] = layer
+                    return candidate
+                if title_agrees(headline, candidate):
+                    # the same wording is credited to the stable layer that states it
+                    layers["title"] = layer if _squash(candidate) == _squash(headline) else "selectors"
+                    return headline
+        if jsonld.endswith(("...", "…")):  # truncated: prefer a candidate that completes it
+            stem = jsonld.rstrip(".… ")
+            longer = [
+                (k, v) for k, v in structured[1:] + visible if v and v.startswith(stem) and len(v) > len(stem)
+            ]
+            structured = [*longer, *structured[1:], ("jsonld", jsonld)]
+        return self._first(layers, "title", [*structured[:2], *visible[:1], structured[2]])
 
-    def _visible_title(self, sel: Selector) -> str:
-        return self._css_text(sel, self.title_css) or self._css_text(sel, "h1")
+    def _headlines(self, sel: Selector) -> list[str]:
+        """Visible headline candidates: the source's ``title_css``, then the page's ``<h1>``s
+        (script/style text never included)."""
+        found: list[str] = []
+        for css in (self.title_css, "h1"):
+            for node in sel.css(css)[:5] if css else ():
+                text = _text_of([node])
+                if text and text not in found and len(text) <= 400:
+                    found.append(text)
+        return found
 
     @staticmethod
     def _first(layers: dict[str, str], name: str, candidates: list[tuple[str, str | None]]) -> str | None:
@@ -182,44 +218,29 @@ class ArticleParser:
                 return value
         return None
 
-    def _pick_date(
-        self,
-        structured: list[tuple[str, Any]],
-        css: str | None,
-        sel: Selector,
-        layers: dict[str, str],
-        name: str = "published_at",
+    def _date(
+        self, sel: Selector, response: TextResponse, layers: dict[str, str], now: datetime
     ) -> ParsedDate | None:
-        for layer, value in structured:
-            if parsed := parse_iso(str(value) if value else None, self.default_offset):
-                layers[name] = layer
-                return parsed
-        if css:
-            node = sel.css(css)
-            machine = node.xpath("./@datetime | .//@datetime").get()
-            visible = clean_text(" ".join(node.css("::text").getall()))
-            parsed = parse_iso(machine, self.default_offset) or parse_visible_date(
-                visible, self.default_offset
-            )
-            if parsed:
-                layers[name] = "selectors"
-                return parsed
-        return None
+        found = dates.published(
+            sel,
+            response,
+            default_offset=self.default_offset,
+            date_css=self.date_css,
+            generic=self.generic_fallback,
+            crawled_at=now,
+        )
+        if found is None:
+            return None
+        layers["published_at"] = found[1]
+        return found[0]
 
-    def _date(self, sel: Selector, ld: Fields, layers: dict[str, str]) -> ParsedDate | None:
-        found = self._pick_date(
-            [("jsonld", ld.get("datePublished") or ld.get("dateCreated")),
-             ("meta", meta(sel, "article:published_time", "datePublished", "pubdate", "publishdate",
-                           "date", "dc.date", "DC.date.issued", "parsely-pub-date", "sailthru.date",
-                           "og:published_time", "publish-date"))],
-            self.date_css, sel, layers,
-        )  # fmt: skip
-        if found is None and self.generic_fallback and (generic_date := generic.find_date(sel.get())):
-            layers["published_at"] = "generic"
-            return parse_iso(generic_date, self.default_offset)
-        return found
+    def _modified(self, sel: Selector) -> ParsedDate | None:
+        return dates.modified(sel, default_offset=self.default_offset, modified_css=self.modified_css)
 
     def _body(self, response: TextResponse, ld: Fields, layers: dict[str, str]) -> str | None:
+        """The first site selector with enough text; else chosen on evidence between the
+        page's own paragraphs that make up JSON-LD ``articleBody``, the generic extractor
+        and the page's densest paragraph block (``generic.choose_body``)."""
         for css in self.body_css:
             containers = response.css(css)
             if not containers:
@@ -231,21 +252,16 @@ class ArticleParser:
             if len(text) >= self.min_body_chars:
                 layers["body"] = "selectors"
                 return text
-        article_body = clean_text(ld.get("articleBody"))
-        if guided := generic.paragraphs_in(response.selector, article_body):
-            layers["body"] = "jsonld"
-            return join_paragraphs([p for p in guided if not self._is_boilerplate(p)])
-        extracted = generic.body(response.text, response.url) if self.generic_fallback else None
-        if generic.covers(extracted, article_body) < generic.MIN_COVERAGE / 2:
-            # the generic extractor missed most of the declared text (script-built pages)
-            extracted = None
-        if extracted:
-            layers["body"] = "generic"
-            return join_paragraphs([p for p in extracted.split("\n") if not self._is_boilerplate(p)])
-        if article_body:
-            layers["body"] = "jsonld"
-            return article_body
-        return None
+        chosen = generic.choose_body(
+            response.selector,
+            as_text(ld.get("articleBody")),
+            response.url,
+            use_extractor=self.generic_fallback,
+        )
+        if chosen is None:
+            return None
+        paragraphs, layers["body"] = chosen
+        return join_paragraphs([p for p in paragraphs if not self._is_boilerplate(p)]) or None
 
     def _paragraphs(self, container: Selector) -> list[str]:
         """Text of each block, as a browser shows it; blocks nested in another matched
@@ -274,28 +290,70 @@ class ArticleParser:
         return [re.sub(r"^by\s+", "", a, flags=re.I) for a in found if a]
 
     def _section(self, sel: Selector, ld: Fields) -> str | None:
-        section = ld.get("articleSection")
-        if isinstance(section, list):
-            section = section[0] if section else None
-        value = section or meta(sel, "article:section")
+        value = as_text(ld.get("articleSection")) or meta(sel, "article:section")
         if not value and self.section_css:
             value = " ".join(sel.css(self.section_css).css("::text").getall())
-        return clean_text(str(value)) if value else None
+        return clean_text(value) or None
 
-    def _language(self, sel: Selector) -> str | None:
-        if self.language:
-            return self.language
-        lang = sel.xpath("/html/@lang").get() or meta(sel, "og:locale") or ""
-        return lang[:2].lower() or None
+    def _summary(self, sel: Selector, ld: Fields) -> str | None:
+        summary = as_text(ld.get("description")) or meta(
+            sel, "og:description", "description", "twitter:description"
+        )
+        return clean_text(summary) or self._css_text(sel, self.summary_css) or None
+
+    def _image(self, sel: Selector, ld: Fields, response: TextResponse) -> str | None:
+        """The lead image: the first JSON-LD ``image`` URL (any shape), else og/twitter
+        image, that resolves to an absolute http(s) URL."""
+        candidates = urls(ld.get("image")) + [
+            m for m in (meta(sel, "og:image"), meta(sel, "twitter:image")) if m
+        ]
+        for candidate in candidates:
+            absolute = response.urljoin(candidate.strip())
+            parts = urlsplit(absolute)
+            if (
+                parts.scheme in ("http", "https")
+                and parts.hostname
+                and not any(c.isspace() for c in absolute)
+            ):
+                return absolute
+        return None
+
+    def _language(self, sel: Selector, title: str | None, body: str | None) -> str | None:
+        """The page's language: ``<html lang>``, ``og:locale`` or ``Content-Language`` when
+        the text's script does not contradict it, else the text's script (Arabic script
+        is ``ar``), else the source's ``language`` (None: the edition decides, in
+        ``fix_fields``)."""
+        declared = (
+            sel.xpath("/html/@lang | /html/@xml:lang").get()
+            or meta(sel, "og:locale", "content-language", "language", "dc.language")
+            or sel.xpath(
+                '//meta[translate(@http-equiv, "CONTENTLAGU", "contentlagu")="content-language"]/@content'
+            ).get()
+            or ""
+        )
+        code = language_code(declared)
+        script = text_script(f"{title or ''} {(body or '')[:2000]}")
+        if script == "arabic" and code not in ARABIC_SCRIPT_LANGUAGES:
+            return "ar"  # undeclared, or a template's lang="en" over Arabic text
+        if script == "other" and code in ARABIC_SCRIPT_LANGUAGES:
+            return self.language  # an Arabic-script declaration over Latin text: not the page's
+        return code or self.language
 
     def _strip_site(self, title: str | None, sel: Selector) -> str | None:
-        """Drop a " | Site name" style suffix from og:title/<title>."""
+        """Drop a " | Site name" style suffix (or prefix) from og:title/<title>: the site
+        named by ``og:site_name``, or by the page's own host name."""
         text = clean_text(title)
-        site = clean_text(meta(sel, "og:site_name")).lower().replace(" ", "")
-        parts = re.split(r"\s+[|–—-]\s+", text)
-        suffix = parts[-1].lower().replace(" ", "")
-        if len(parts) > 1 and site and (site in suffix or suffix in site):
-            text = " - ".join(parts[:-1])
+        parts = re.split(r"\s+[|–—-]\s+|\s+[|:»]\s+", text)
+        if len(parts) < 2:
+            return text or None
+        names = {_squash(meta(sel, "og:site_name") or ""), _squash(meta(sel, "application-name") or "")} - {
+            ""
+        }
+        for end in (-1, 0):
+            part = _squash(parts[end])
+            if part and any(n in part or part in n for n in names):
+                kept = parts[:-1] if end == -1 else parts[1:]
+                return " - ".join(kept) or None
         return text or None
 
     def _canonical(self, sel: Selector, url: str) -> str:
@@ -326,6 +384,77 @@ class ArticleParser:
             or text_list(meta(sel, "keywords", "news_keywords"))
             or self._css_texts(sel, self.tags_css)
         )
+
+
+FieldErrorHook = Callable[[str, str, BaseException], None]  # (field, url, exception)
+
+
+def _squash(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+_NOT_TEXT = frozenset(("script", "style", "noscript", "template", "svg", "button"))
+
+
+def _text_of(nodes: Any) -> str:
+    """Visible text of the first node, as rendered: script/style/noscript content never
+    counts; block children and ``<br>`` separate words (a kicker in its own ``<span>``
+    or ``<div>`` is not fused to the headline)."""
+    for node in nodes:
+        root = node.root if isinstance(node, Selector) else node
+        if not isinstance(root, etree._Element):
+            return clean_text(str(root))
+        parts: list[str] = []
+        _collect(root, parts)
+        return clean_text("".join(parts))
+    return ""
+
+
+_SPACED = frozenset(
+    ("br", "div", "p", "span", "small", "strong", "em", "b", "i", "a", "h1", "h2", "li", "time")
+)
+
+
+def _collect(element: etree._Element, parts: list[str]) -> None:
+    if element.text:
+        parts.append(element.text)
+    for child in element:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag not in _NOT_TEXT and tag:
+            if tag in _SPACED and tag not in ("em", "b", "i", "a", "strong"):
+                parts.append(" ")
+            _collect(child, parts)
+            if tag in _SPACED and tag not in ("em", "b", "i", "a", "strong"):
+                parts.append(" ")
+        if child.tail:
+            parts.append(child.tail)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def title_agrees(a: str, b: str) -> bool:
+    """Two wordings of one headline: token F1 of at least 0.6, or one contains the other."""
+    ta, tb = _words(a), _words(b)
+    if not ta or not tb:
+        return False
+    if _squash(a) in _squash(b) or _squash(b) in _squash(a):
+        return True
+    common = sum(min(ta.count(t), tb.count(t)) for t in set(ta))
+    if not common:
+        return False
+    precision, recall = common / len(ta), common / len(tb)
+    return 2 * precision * recall / (precision + recall) >= 0.6
+
+
+def _extends(headline: str, candidate: str) -> bool:
+    """The visible headline is ``candidate`` with a kicker or label fused before or after it."""
+    h, c = clean_text(headline), clean_text(candidate)
+    if len(_words(c)) < 3 or len(h) <= len(c):
+        return False
+    extra = h.replace(c, "", 1).strip(" :|-–—")
+    return (h.startswith(c) or h.endswith(c)) and 0 < len(_words(extra)) <= 6
 
 
 # --- hot-path helpers (same results as the parsel one-liners they replace, without

@@ -28,7 +28,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from parsel import Selector
 from scrapy.http import TextResponse
 
-from newscrawl.parsers.base import DROP_CSS, ArticleParser, Fields
+from newscrawl.parsers.base import DROP_CSS, ArticleParser, FieldErrorHook, Fields
 from newscrawl.text import (
     ParsedDate,
     canonical_url,
@@ -83,8 +83,14 @@ class Daily8Parser(ArticleParser):
         """True when the server HTML carries no article (client-rendered page)."""
         return _embedded(response) is None and not response.css(f"{self.title_css}, {self.body_css[0]} p")
 
-    def parse(self, response: TextResponse, *, crawled_at: datetime | None = None) -> Fields:
-        fields = super().parse(response, crawled_at=crawled_at)
+    def parse(
+        self,
+        response: TextResponse,
+        *,
+        crawled_at: datetime | None = None,
+        report: FieldErrorHook | None = None,
+    ) -> Fields:
+        fields = super().parse(response, crawled_at=crawled_at, report=report)
         layers = fields["extraction"]
         sel = response.selector
         stamp = parse_rfc822((response.headers.get("Date") or b"").decode("latin-1"))

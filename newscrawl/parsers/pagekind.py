@@ -7,25 +7,28 @@ URL second; ``None`` means "treat it as an article".
 
 Signals, strongest first:
 1. JSON-LD ``@type`` of the page's main nodes: ``LiveBlogPosting`` -> ``live``,
-   ``ProfilePage`` -> ``author``, ``VideoObject``
-   -> ``video``, ``ImageGallery``/``MediaGallery`` -> ``gallery`` (the latter two only
-   when no article type is present, since articles embed videos and galleries).
+   ``ProfilePage`` -> ``author``, ``VideoObject`` -> ``video``,
+   ``ImageGallery``/``MediaGallery`` -> ``gallery`` (the latter two only when no
+   article type is present, since articles embed videos and galleries).
 2. ``og:type``: ``video.*`` -> ``video``, ``profile`` -> ``author``.
 3. URL path segments (``NON_ARTICLE_PATHS``, extendable per parser).
+
+A video or gallery signal is overruled by the main content: a page whose own
+paragraphs hold an article's worth of prose (``MIN_ARTICLE_CHARS``) is an article
+that embeds a player or a slideshow, and is parsed as one.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from lxml import etree
 from parsel import Selector
 
-from newscrawl.parsers.structured import ARTICLE_TYPES, _types, _walk, meta
+from newscrawl.parsers.structured import ARTICLE_TYPES, elements, jsonld_types, meta
 
-KINDS = ("video", "gallery", "live", "author")
 NON_ARTICLE_PATHS: dict[str, str] = {
     "video": r"/(videos?|watch|tv)(/|$)",
     "gallery": r"/(galler(y|ies)|photos?|photo-gallery|in-pictures)(/|$)",
@@ -35,26 +38,38 @@ NON_ARTICLE_PATHS: dict[str, str] = {
 _NOT_ARTICLES = {"ImageGallery": "gallery", "MediaGallery": "gallery", "VideoObject": "video"}
 
 
-def _jsonld_types(sel: Selector) -> set[str]:
-    found: set[str] = set()
-    for raw in sel.xpath('//script[contains(@type, "ld+json")]/text()').getall():
-        try:
-            data = json.loads(raw.strip().rstrip(";"), strict=False)
-        except ValueError:
-            continue
-        for node in _walk(data):
-            found |= _types(node)
-    return found
+MIN_ARTICLE_CHARS = 600  # characters of paragraph prose (outside page furniture)
+_PROSE = etree.XPath("//p[not(ancestor::nav or ancestor::footer or ancestor::aside or ancestor::header)]")
+
+
+def has_article_text(sel: Selector) -> bool:
+    """The page's own ``<p>`` paragraphs hold an article's worth of text."""
+    if not isinstance(sel.root, etree._Element):
+        return False
+    total = 0
+    for node in elements(_PROSE, sel.root):
+        total += len("".join(str(t) for t in node.itertext()).strip())
+        if total >= MIN_ARTICLE_CHARS:
+            return True
+    return False
 
 
 def page_kind(sel: Selector, url: str, paths: Mapping[str, str] = NON_ARTICLE_PATHS) -> str | None:
     """``video``/``gallery``/``live``/``author`` for a non-article page, else None."""
-    types = _jsonld_types(sel)
+    kind = _signalled_kind(sel, url, paths)
+    if kind in ("video", "gallery") and has_article_text(sel):
+        return None
+    return kind
+
+
+def _signalled_kind(sel: Selector, url: str, paths: Mapping[str, str]) -> str | None:
+    types = jsonld_types(sel)
     if "LiveBlogPosting" in types:
         return "live"
     if "ProfilePage" in types:
         return "author"
-    if not types & (ARTICLE_TYPES - {"LiveBlogPosting"}):
+    article = bool(types & (ARTICLE_TYPES - {"LiveBlogPosting"}))
+    if not article:
         for schema_type, kind in _NOT_ARTICLES.items():
             if schema_type in types:
                 return kind

@@ -9,6 +9,7 @@ import json
 import logging
 import weakref
 from collections.abc import Iterator
+from html import unescape
 from typing import Any
 
 from lxml import etree
@@ -21,42 +22,98 @@ logger = logging.getLogger(__name__)
 ARTICLE_TYPES = {
     "NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle",
     "OpinionNewsArticle", "BackgroundNewsArticle", "BlogPosting", "LiveBlogPosting",
-    "ReviewNewsArticle", "Report", "SatiricalArticle", "TechArticle",
+    "ReviewNewsArticle", "Report", "SatiricalArticle", "TechArticle", "ScholarlyArticle",
+    "AskPublicNewsArticle", "SocialMediaPosting", "DiscussionForumPosting", "Blog",
 }  # fmt: skip
 
 
-def _walk(node: Any) -> Iterator[dict[str, Any]]:
+def walk(node: Any) -> Iterator[dict[str, Any]]:
+    """Every JSON-LD object in ``node``: lists, ``@graph``, ``mainEntity`` and
+    ``mainEntityOfPage`` are entered (depth-bounded: a hostile page cannot recurse forever)."""
+    yield from _walk(node, 0)
+
+
+def _walk(node: Any, depth: int) -> Iterator[dict[str, Any]]:
+    if depth > 8:
+        return
     if isinstance(node, list):
         for child in node:
-            yield from _walk(child)
+            yield from _walk(child, depth + 1)
     elif isinstance(node, dict):
         yield node
         for key in ("@graph", "mainEntity", "mainEntityOfPage"):
             if isinstance(node.get(key), (list, dict)):
-                yield from _walk(node[key])
+                yield from _walk(node[key], depth + 1)
 
 
-def _types(node: dict[str, Any]) -> set[str]:
+def types(node: dict[str, Any]) -> set[str]:
+    """The ``@type`` names of a node (``"NewsArticle"``, ``["Article", "NewsArticle"]``,
+    ``"http://schema.org/NewsArticle"``), anything else ignored."""
     kind = node.get("@type", ())
-    return {str(t).rsplit("/", 1)[-1] for t in ([kind] if isinstance(kind, str) else kind)}
+    kinds = [kind] if isinstance(kind, str) else kind if isinstance(kind, list) else []
+    return {str(t).rsplit("/", 1)[-1] for t in kinds if isinstance(t, (str, int))}
 
 
-def jsonld_article(sel: Selector) -> dict[str, Any]:
-    """The first JSON-LD object typed as an article (``@graph`` and lists included).
+# Keyed by the Selector, not the document (see _META_INDEXES below).
+_JSONLD: weakref.WeakKeyDictionary[Selector, list[dict[str, Any]]] = weakref.WeakKeyDictionary()
+
+
+def jsonld_nodes(sel: Selector) -> list[dict[str, Any]]:
+    """Every JSON-LD object of the page, each ``<script>`` block parsed once per page.
 
     Malformed blocks are skipped (logged at debug): a broken script tag on a
     page must not hide the other layers.
     """
+    if (cached := _JSONLD.get(sel)) is not None:
+        return cached
+    found: list[dict[str, Any]] = []
     for raw in sel.xpath('//script[contains(@type, "ld+json")]/text()').getall():
         try:
             data = json.loads(raw.strip().rstrip(";"), strict=False)
-        except ValueError:
+        except (ValueError, RecursionError):
             logger.debug("Skipping malformed JSON-LD block")
             continue
-        for node in _walk(data):
-            if _types(node) & ARTICLE_TYPES:
-                return node
+        found.extend(walk(data))
+    _JSONLD[sel] = found
+    return found
+
+
+def jsonld_types(sel: Selector) -> set[str]:
+    """The ``@type`` names of every JSON-LD object of the page."""
+    out: set[str] = set()
+    for node in jsonld_nodes(sel):
+        out |= types(node)
+    return out
+
+
+def jsonld_article(sel: Selector) -> dict[str, Any]:
+    """The first JSON-LD object typed as an article (``@graph`` and lists included)."""
+    for node in jsonld_nodes(sel):
+        if types(node) & ARTICLE_TYPES:
+            return node
     return {}
+
+
+def as_text(value: Any) -> str:
+    """A JSON-LD value as one clean string, whatever its shape: a string (HTML
+    entities unescaped, also when double-escaped), a number, a ``{"name"|"@value"|
+    "text": ...}`` object, or a list (its first non-empty member). Else ``""``."""
+    if isinstance(value, str):
+        return clean_text(unescape(unescape(value)) if "&" in value else value)
+    if isinstance(value, bool) or value is None:
+        return ""
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, dict):
+        for key in ("name", "@value", "text", "headline"):
+            if text := as_text(value.get(key)):
+                return text
+        return ""
+    if isinstance(value, list):
+        for member in value[:20]:
+            if text := as_text(member):
+                return text
+    return ""
 
 
 def names(value: Any) -> list[str]:
@@ -66,20 +123,33 @@ def names(value: Any) -> list[str]:
     for item in items:
         name = item.get("name") if isinstance(item, dict) else item
         if isinstance(name, list):
-            name = " ".join(str(n) for n in name)
-        text = clean_text(str(name)) if name else ""
+            name = " ".join(as_text(n) for n in name)
+        text = as_text(name)
         if text and not text.startswith("http") and text not in out:
             out.append(text)
     return out
 
 
+def urls(value: Any) -> list[str]:
+    """URLs from a JSON-LD ``image``-like value: a string, an ``ImageObject``
+    (``url``/``contentUrl``/``@id``), or a (nested) list of these, in order."""
+    out: list[str] = []
+    stack = [value]
+    while stack and len(out) < 50:
+        item = stack.pop(0)
+        if isinstance(item, list):
+            stack[:0] = item[:50]
+        elif isinstance(item, dict):
+            stack.insert(0, item.get("url") or item.get("contentUrl") or item.get("@id"))
+        elif isinstance(item, str) and (url := item.strip()) and " " not in url and url not in out:
+            out.append(url)
+    return out
+
+
 def first_url(value: Any) -> str | None:
-    """A URL from a JSON-LD ``image`` value (str, ImageObject or list)."""
-    if isinstance(value, list):
-        value = value[0] if value else None
-    if isinstance(value, dict):
-        value = value.get("url") or value.get("contentUrl")
-    return str(value) if value else None
+    """The first URL of a JSON-LD ``image`` value (str, ImageObject or list)."""
+    found = urls(value)
+    return found[0] if found else None
 
 
 def text_list(value: Any) -> list[str]:
@@ -88,7 +158,19 @@ def text_list(value: Any) -> list[str]:
         value = value.split(",")
     if not isinstance(value, list):
         return []
-    return [t for t in (clean_text(str(v)) for v in value) if t]
+    return [t for t in (as_text(v) for v in value) if t]
+
+
+def elements(query: etree.XPath, root: Any) -> list[etree._Element]:
+    """The elements a compiled XPath selects under ``root`` (text and attribute results dropped)."""
+    found = query(root)
+    return [n for n in found if isinstance(n, etree._Element)] if isinstance(found, list) else []
+
+
+def strings(query: etree.XPath, root: Any) -> list[str]:
+    """The string results (attributes, text) of a compiled XPath under ``root``."""
+    found = query(root)
+    return [str(n) for n in found if isinstance(n, str)] if isinstance(found, list) else []
 
 
 META_ATTRS = ("property", "name", "itemprop")
@@ -99,6 +181,7 @@ class _MetaIndex:
     for a dozen names per page; one XPath scan per name and attribute was the
     parser's largest cost). Same answers as the per-name XPath queries:
 
+    Names are compared case-insensitively (``DC.date.issued`` = ``dc.date.issued``).
     ``first[(attr, value)]``: ``content`` of the first ``<meta>`` whose ``attr`` is
     ``value`` (``//meta[@attr="value"]/@content``, first match);
     ``every[value]``: contents of the ``<meta>`` whose ``property`` or ``name`` is
@@ -112,9 +195,9 @@ class _MetaIndex:
             content = str(node.get("content"))
             for attr in META_ATTRS:
                 if (value := node.get(attr)) is not None:
-                    self.first.setdefault((attr, value), content)
+                    self.first.setdefault((attr, value.strip().lower()), content)
             for value in {node.get("property"), node.get("name")} - {None}:
-                self.every.setdefault(value, []).append(content)
+                self.every.setdefault(value.strip().lower(), []).append(content)
 
 
 # Keyed by the Selector, not the document: parsers drop nodes only in copies, so
@@ -138,18 +221,18 @@ def meta(sel: Selector, *names_: str) -> str | None:
     for name in names_:
         for attr in META_ATTRS:
             if index is not None:
-                value = index.first.get((attr, name))
+                value = index.first.get((attr, name.lower()))
             else:
                 value = sel.xpath(f'//meta[@{attr}="{name}"]/@content').get()
             if value and value.strip():
-                return value.strip()
+                return unescape(value.strip()) if "&" in value else value.strip()
     return None
 
 
 def meta_all(sel: Selector, name: str) -> list[str]:
     index = _meta_index(sel)
     if index is not None:
-        values = index.every.get(name, [])
+        values = index.every.get(name.lower(), [])
     else:
         values = sel.xpath(f'//meta[@property="{name}" or @name="{name}"]/@content').getall()
     return [clean_text(v) for v in values if clean_text(v)]
