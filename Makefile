@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CORPUS ?= ../shared/corpus/wild
+CORPUS_DIR ?= ../shared/corpus
 TARGET ?= local
 
 .PHONY: install system demo test lint crawl eval bench fixtures clean check-live deploy schedule
@@ -55,9 +56,10 @@ deploy: $(STAMP)
 schedule: $(STAMP)
 	$(BIN)/newscrawl-schedule $(SCHEDULE)
 
-## eval: extraction quality on real pages (default ../shared/corpus/wild), vs trafilatura
+## eval: extraction quality on real pages, every corpus folder under CORPUS_DIR (default
+##       ../shared/corpus: wild, wild2, arabic), vs trafilatura; EVAL="-v" lists per-page misses
 eval: $(STAMP)
-	$(BIN)/python scripts/eval_wild.py --corpus $(CORPUS)
+	$(BIN)/python scripts/eval_wild.py --corpus-dir $(CORPUS_DIR) $(EVAL)
 
 ## bench: parse cost vs trafilatura, crawl rate vs `scrapy bench`, memory, rerun cost, rendering
 ##        -> table + data/bench/latest.json (docs/bench.md); BENCH="--strict" fails on a missed target
