@@ -1,7 +1,8 @@
 """StatsFile: write the crawl's final stats as JSON to ``NEWSCRAWL_STATS_FILE``.
 
 Off unless the setting is given. Used by the demo summary, the tests and the
-benchmark to read a finished crawl's counters without parsing logs.
+benchmark to read a finished crawl's counters without parsing logs. Values are
+written through ``newscrawl.redact`` (no credentials in the file).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Self
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+
+from newscrawl.redact import redact, redact_value
 
 
 class StatsFile:
@@ -33,4 +36,7 @@ class StatsFile:
         stats = dict(self.crawler.stats.get_stats()) if self.crawler.stats else {}
         stats["finish_reason"] = reason
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(stats, default=str, indent=1, sort_keys=True), "utf-8")
+        self.path.write_text(
+            json.dumps(redact_value(stats), default=lambda v: redact(str(v)), indent=1, sort_keys=True),
+            "utf-8",
+        )

@@ -54,6 +54,8 @@ REMOTE_CONTROL_ENABLED = False
 # --- faults (newscrawl/faults.py, docs/monitoring.md) -------------------------
 # Longest Retry-After (seconds) waited before a retry; a longer one is not retried this run.
 NEWSCRAWL_RETRY_AFTER_MAX = 120
+# Longest robots.txt Crawl-delay (seconds) honoured; a longer one is capped to this (logged).
+NEWSCRAWL_CRAWL_DELAY_MAX = 60
 DOWNLOADER_MIDDLEWARES = {
     "newscrawl.faults.RetryAfterMiddleware": 560,  # before RetryMiddleware (550) sees the answer
     "newscrawl.faults.BodySanityMiddleware": 570,  # binary/mis-declared/truncated HTML
@@ -70,9 +72,11 @@ ITEM_PIPELINES = {
 }
 ADDONS = {"newscrawl.addons.NewscrawlAddon": 0}
 EXTENSIONS = {
+    "newscrawl.startup.StartupCheck": -1000,  # first: unwritable output, broken store -> exit 1
     "newscrawl.extensions.StatsFile": 500,
     "newscrawl.archive.WarcArchive": 450,  # NEWSCRAWL_ARCHIVE: article responses in WARC files
     "newscrawl.faults.RedirectAccounting": 100,
+    "newscrawl.faults.CrawlDelay": 110,  # robots.txt Crawl-delay (live crawls)
     "newscrawl.monitors.Spidermon": 400,  # before StatsFile, so the stats file has monitor results
     # FEEDS that mark an article seen only once its line is durable (docs/incremental.md)
     "scrapy.extensions.feedexport.FeedExporter": None,

@@ -42,6 +42,9 @@ class Daily8Spider(NewsSpider):
     def article_request(self, link: Link, *, explicit: bool = False) -> Request:
         return super().article_request(replace(link, url=canonical_article_url(link.url)), explicit=explicit)
 
+    def explicit_target(self, url: str) -> str:
+        return canonical_article_url(url)  # -a urls on a mirror host: checked as www.daily8.com
+
     def parse_listing(self, response: Response) -> Iterator[Request]:
         edition = response.meta.get("edition")
         if not isinstance(response, TextResponse):
