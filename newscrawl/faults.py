@@ -6,12 +6,15 @@ on the spider's domains (``OffsiteMiddleware``). What it does not do, and what
 this module adds:
 
 - ``RetryAfterMiddleware`` (downloader, 560, before ``RetryMiddleware`` sees the
-  response): a retryable answer with ``Retry-After`` (seconds or HTTP date) pauses
-  that domain's download slot for that long (``hold_slot``), up to
-  ``NEWSCRAWL_RETRY_AFTER_MAX`` seconds, and returns at once: the retry and every
-  other request of that domain wait in the slot, other domains keep downloading
-  (``newscrawl/retry_after/waited``). A longer wait is not retried this run (counted
-  ``newscrawl/retry_after/too_long``; the request fails as ``http_<status>``).
+  response): a retryable answer with ``Retry-After`` (seconds or HTTP date), up to
+  ``NEWSCRAWL_RETRY_AFTER_MAX`` seconds, is finished at once (``RetryLater``, which
+  the spider's errback ignores); its retry (``get_retry_request``: ``retry/*`` stats
+  as usual) is handed to the engine once the wait is over, and that domain's
+  download slot is paused until then (``hold_slot``), so no other request of the
+  domain starts either, while other domains keep downloading and nothing holds a
+  download slot or a concurrency slot while it waits (``newscrawl/retry_after/waited``).
+  A longer wait is not retried this run (counted ``newscrawl/retry_after/too_long``;
+  the request fails as ``http_<status>``).
 - ``CrawlDelay`` (extension): robots.txt ``Crawl-delay`` becomes the slot's delay.
 - ``BodySanityMiddleware`` (downloader, 570), for HTML answers:
   a binary body served as ``text/html`` (image, PDF, archive magic, or a head of
@@ -49,9 +52,10 @@ from urllib.parse import urlsplit
 from charset_normalizer import from_bytes
 from scrapy import Request, signals
 from scrapy.downloadermiddlewares.retry import get_retry_request
-from scrapy.exceptions import NotConfigured, ResponseDataLossError
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest, NotConfigured, ResponseDataLossError
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.asyncio import call_later
+from scrapy.utils.response import response_status_message
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
 
 from newscrawl.stats import inc
@@ -136,6 +140,11 @@ def hold_slot(crawler: Crawler, request: Request, seconds: float) -> str | None:
 HOLD_DELAY = 0.001
 
 
+class RetryLater(IgnoreRequest):
+    """Raised for an answer whose retry ``RetryAfterMiddleware`` scheduled for later:
+    not a failure (the spider's errback ignores it; the retry's outcome counts)."""
+
+
 class RetryAfterMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
@@ -145,10 +154,17 @@ class RetryAfterMiddleware:
         self.cap = settings.getfloat("NEWSCRAWL_RETRY_AFTER_MAX")
         self.codes = {int(c) for c in settings.getlist("RETRY_HTTP_CODES")}
         self.max_retry_times = settings.getint("RETRY_TIMES")
+        self.pending: set[Request] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
+        mw = cls(crawler)
+        crawler.signals.connect(mw.spider_idle, signal=signals.spider_idle)
+        return mw
+
+    def spider_idle(self) -> None:
+        if self.pending:
+            raise DontCloseSpider  # a retry is still waiting out its Retry-After
 
     def process_response(self, request: Request, response: Response) -> Response:
         if response.status not in self.codes or request.meta.get("dont_retry"):
@@ -175,13 +191,26 @@ class RetryAfterMiddleware:
             )  # fmt: skip
             request.meta["dont_retry"] = True
             return response
+        spider = self.crawler.spider
+        assert spider is not None
+        retry = get_retry_request(request, spider=spider, reason=response_status_message(response.status))
+        if retry is None:
+            return response
         inc(self.crawler, "retry_after/waited")
-        # the retry (RetryMiddleware, next) and every other request of this domain wait in
-        # the download slot; the response returns at once, so other domains keep going
+        # Nothing sleeps here: this answer is done at once, the retry enters the scheduler only
+        # once the wait is over, and the domain's slot is paused meanwhile; other domains go on.
         key = hold_slot(self.crawler, request, wait)
         logger.info("Waiting %.1fs (Retry-After) before retrying %s: download slot %s paused",
                     wait, request.url, key)  # fmt: skip
-        return response
+        self.pending.add(retry)
+        call_later(wait, self._reschedule, retry)
+        raise RetryLater(f"{response.status} with Retry-After {wait:.1f}s: retried after the wait")
+
+    def _reschedule(self, retry: Request) -> None:
+        self.pending.discard(retry)
+        engine = self.crawler.engine
+        if engine is not None and engine.running:
+            engine.crawl(retry)
 
 
 class CrawlDelay:

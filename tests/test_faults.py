@@ -11,17 +11,24 @@ Feed variants need their own crawl each (the spider has one feed URL).
 from __future__ import annotations
 
 import gzip
+import http.server
+import itertools
 import json
 import re
+import subprocess
+import sys
+import threading
+import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
-from tests.conftest import FIXTURES, CrawlResult, run_crawl
+from tests.conftest import FIXTURES, ROOT, CrawlResult, run_crawl
+from tests.servers import clean_env
 
 FAULTS = FIXTURES / "faults"
 SITE = "https://www.arabnews.com"
@@ -106,6 +113,24 @@ def _arabic_ok(item: dict[str, Any]) -> None:
     assert "\ufffd" not in item["body"] and item["authors"] == ["راشد حسن"]
 
 
+def _utf8_with_dash(node: int) -> bytes:
+    return article(node).replace("The authority said", "The authority \u2014 in Jeddah \u2014 said").encode()
+
+
+def _bad_utf8(node: int) -> bytes:
+    return _utf8_with_dash(node).replace(b"in Jeddah", b"in \xffJeddah", 1)
+
+
+def _dash_ok(item: dict[str, Any]) -> None:
+    assert "The authority \u2014 in Jeddah \u2014 said" in item["body"], item["body"]
+    assert item["title"].startswith("Jeddah port volumes rise")
+
+
+def _one_replacement(item: dict[str, Any]) -> None:
+    assert "The authority \u2014 in \ufffdJeddah \u2014 said" in item["body"], item["body"]
+    assert "\u00e2\u20ac" not in item["body"] and item["body"].count("\ufffd") == 1  # no mojibake
+
+
 def _title_and_body(item: dict[str, Any]) -> None:
     assert item["title"].startswith("Jeddah port volumes rise")
     assert item["body"].count("\n\n") == 2, item["body"]  # all three paragraphs, nothing else
@@ -184,6 +209,30 @@ CASES = [
         [{"url": url(2629017), "headers": {"Content-Type": "text/html", "Date": DATE},
           "content": arabic(2629017, False)}],
         item=True, check=_arabic_ok,
+    ),
+    Case(
+        "one invalid byte in a UTF-8 page (header and <meta> agree)", url(2629040),
+        [{"url": url(2629040), "headers": HTML, "content": _bad_utf8(2629040)}],
+        item=True, check=_one_replacement, stats={"newscrawl/encoding/replaced": 1},
+        log=rf"1 invalid UTF-8 byte sequence\(s\) in {re.escape(url(2629040))} replaced by U\+FFFD",
+    ),
+    Case(
+        "UTF-8 page, header says utf-16", url(2629041),
+        [{"url": url(2629041), "headers": {"Content-Type": "text/html; charset=utf-16", "Date": DATE},
+          "content": _utf8_with_dash(2629041)}],
+        item=True, check=_dash_ok, stats={"newscrawl/encoding/not_utf16": 1},
+    ),
+    Case(
+        "UTF-8 page, <meta> says utf-16, no charset header", url(2629042),
+        [{"url": url(2629042), "headers": {"Content-Type": "text/html", "Date": DATE},
+          "content": _utf8_with_dash(2629042).replace(b'charset="utf-8"', b'charset="utf-16"')}],
+        item=True, check=_dash_ok, stats={"newscrawl/encoding/not_utf16": 1},
+    ),
+    Case(
+        "NUL byte in the first kilobyte of an HTML page", url(2629043),
+        [{"url": url(2629043), "headers": HTML,
+          "content": article(2629043).replace("<head>", "<head>\x00", 1).encode()}],
+        item=True, check=_title_and_body,
     ),
     Case(
         "oversized body (> DOWNLOAD_MAXSIZE)", url(2629018),
@@ -414,3 +463,120 @@ def test_feed_variants(name: str, tmp_path: Path) -> None:
     assert sorted(i["url"] for i in result.items) == urls
     assert not [k for k in result.stats if k.startswith(OUTCOME_PREFIXES) and "robots_txt" not in k]
     assert "Traceback" not in result.log and result.returncode == 0
+
+
+# --- rate limits against a real HTTP server (no replay: delays are real) -------------------------
+
+RATE_SPIDER = """
+import scrapy
+
+
+class RateSpider(scrapy.Spider):
+    name = "rate"
+
+    def __init__(self, urls="", **kwargs):
+        super().__init__(**kwargs)
+        self.urls = urls.split(",")
+
+    async def start(self):
+        for url in self.urls:  # the throttled host's requests first
+            yield scrapy.Request(url, priority=10 if "/a" in url else 0)
+
+    def parse(self, response):
+        yield {"url": response.url, "status": response.status}
+"""
+
+
+class RateServer(http.server.BaseHTTPRequestHandler):
+    """Logs (time, host, path, status). Host ``127.0.0.1``: ``/a*`` answers 429 with
+    ``Retry-After: 2`` the first time. Host ``localhost``: robots.txt asks ``Crawl-delay: 1``."""
+
+    log: ClassVar[list[tuple[float, str, str, int]]] = []
+    throttled: ClassVar[set[str]] = set()
+
+    def do_GET(self) -> None:
+        host = (self.headers.get("Host") or "").split(":")[0]
+        status, headers, body = (
+            200,
+            {"Content-Type": "text/html; charset=utf-8"},
+            b"<html><body>ok</body></html>",
+        )
+        if self.path == "/robots.txt":
+            status, body = (200, b"User-agent: *\nCrawl-delay: 1\n") if host == "localhost" else (404, b"")
+            headers = {"Content-Type": "text/plain"}
+        elif host == "127.0.0.1" and self.path.startswith("/a") and self.path not in RateServer.throttled:
+            RateServer.throttled.add(self.path)
+            status, headers = 429, {"Retry-After": "2"}
+        RateServer.log.append((time.monotonic(), host, self.path, status))
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def rate_server() -> Iterator[int]:
+    RateServer.log, RateServer.throttled = [], set()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), RateServer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+def _run_rate_spider(tmp_path: Path, urls: list[str], **settings: str) -> dict[str, Any]:
+    spider = tmp_path / "rate_spider.py"
+    spider.write_text(RATE_SPIDER, "utf-8")
+    stats = tmp_path / "stats.json"
+    cmd = [sys.executable, "-m", "scrapy", "runspider", str(spider), "-a", f"urls={','.join(urls)}",
+           "-o", str(tmp_path / "out.jsonl")]  # fmt: skip
+    all_settings = {
+        "NEWSCRAWL_DATA_DIR": str(tmp_path / "data"), "NEWSCRAWL_STATE": "off",
+        "NEWSCRAWL_STATS_FILE": str(stats), "DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False",
+        "LOG_LEVEL": "INFO", **settings,
+    }  # fmt: skip
+    for key, value in all_settings.items():
+        cmd += ["-s", f"{key}={value}"]
+    proc = subprocess.run(cmd, cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    return dict(json.loads(stats.read_text("utf-8")))
+
+
+def test_retry_after_pauses_only_that_domain(tmp_path: Path, rate_server: int) -> None:
+    """Two 429s with Retry-After: 2 on one host fill CONCURRENT_REQUESTS=2; the other
+    host's pages are fetched meanwhile, and the retries come after the wait."""
+    throttled = [f"http://127.0.0.1:{rate_server}/a{i}" for i in (1, 2)]
+    others = [f"http://localhost:{rate_server}/b{i}" for i in range(1, 5)]
+    stats = _run_rate_spider(
+        tmp_path, throttled + others, ROBOTSTXT_OBEY="False", CONCURRENT_REQUESTS="2",
+        CONCURRENT_REQUESTS_PER_DOMAIN="2",
+    )  # fmt: skip
+    log = RateServer.log
+    first_429 = min(t for t, _, _, status in log if status == 429)
+    retries = [t for t, host, path, status in log if host == "127.0.0.1" and status == 200]
+    b_pages = [t for t, host, _, _ in log if host == "localhost"]
+    assert len(retries) == 2 and len(b_pages) == 4, log
+    assert all(t - first_429 >= 1.9 for t in retries), "retried before Retry-After"
+    assert max(b_pages) - first_429 < 1.5, "the other domain waited for the throttled one"
+    assert stats["newscrawl/retry_after/waited"] == 2
+    assert stats["downloader/response_status_count/200"] == 6
+    assert not [k for k in stats if k.startswith(("newscrawl/failed/", "spider_exceptions"))]
+
+
+def test_robots_crawl_delay_is_honoured(tmp_path: Path, rate_server: int) -> None:
+    pages = [f"http://localhost:{rate_server}/p{i}" for i in range(1, 4)]
+    stats = _run_rate_spider(tmp_path, pages, ROBOTSTXT_OBEY="True")
+    times = sorted(t for t, _, path, _ in RateServer.log if path.startswith("/p"))
+    assert len(times) == 3
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert all(gap >= 0.95 for gap in gaps), gaps  # DOWNLOAD_DELAY is 0: only Crawl-delay spaces them
+    assert stats["newscrawl/robots/crawl_delay"] == 1

@@ -66,6 +66,7 @@ from scrapy.utils.url import url_is_from_any_domain
 from twisted.python.failure import Failure
 
 from newscrawl.discovery import Link, feed_links, sitemap_links
+from newscrawl.faults import RetryLater
 from newscrawl.parsers import parser_for
 from newscrawl.parsers.errors import FieldErrors
 from newscrawl.startup import StartupError
@@ -341,6 +342,8 @@ class NewsSpider(Spider):
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
+        if isinstance(failure.value, RetryLater):
+            return  # retried once its Retry-After is over; that attempt's outcome counts
         if isinstance(failure.value, IgnoreRequest) and "robots.txt" in str(failure.value):
             self._count("skipped/robots_txt")
             self.logger.info("Skipped %s: disallowed by robots.txt", request.url)
