@@ -7,34 +7,42 @@ that spider, skip it; otherwise ``schedule.json`` it with the spider arguments
 (``-a name=value``) and settings (``-s NAME=value``). Credentials come from
 ``$SCRAPYD_USERNAME`` / ``$SCRAPYD_PASSWORD`` (or ``--username``/``--password``).
 Several nodes are for distributed crawls: they require ``-s REDIS_URL=...``.
+Scrapyd is called through ``scrapyd_client.ScrapydClient`` (each call bounded by
+``--timeout``). Spider arguments are validated before anything is scheduled, as the
+spiders validate them (``NewsSpider.validate_args``: unknown names, bad values, an
+edition the spider does not have).
 
-``--wait`` polls until the scheduled jobs finish, then checks each job's run report
-(``newscrawl.report.for_job`` under ``--data-dir``, default ``-s NEWSCRAWL_DATA_DIR``
-or ``$NEWSCRAWL_DATA_DIR``); ``--no-check`` skips that (reports on another machine).
+``--wait`` polls ``listjobs.json`` until every scheduled job has finished, then checks
+each job's run report (``newscrawl.report.for_job`` under ``--data-dir``, default
+``-s NEWSCRAWL_DATA_DIR`` or ``$NEWSCRAWL_DATA_DIR``) and prints, per job, its items,
+monitor verdict and report path; ``--no-check`` skips reports (they are on another
+machine). A job Scrapyd no longer lists (Scrapyd restarted: it forgets finished jobs,
+and a running one may have died with it) counts as finished when its report exists,
+else as lost once it has been unlisted for ``--lost-after`` seconds. A distributed
+round (several nodes) is judged on the sum over its workers: its item count against
+``NEWSCRAWL_MONITOR_MIN_ITEMS``, any other monitor failing for any worker fails it.
 
 Exit status: 0 done (scheduled or skipped); 1 Scrapyd unreachable, refusing (HTTP
 error, 401, ``"status": "error"``) or the project has no such spider; 2 bad
-options; 3 a finished job's monitors failed or it left no report; 4 ``--wait``
-timed out. Every failure prints one line saying why on stderr.
+options; 3 a finished job's monitors failed, it left no report, or it was lost;
+4 ``--wait`` timed out. Every failure prints one line saying why on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
-import json
 import os
 import re
 import sys
+import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
+import requests
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -44,9 +52,15 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from scrapy.utils.misc import walk_modules_iter
+from scrapy.utils.spider import iter_spider_classes
+from scrapyd_client.exceptions import ErrorResponse, MalformedResponse
+from scrapyd_client.pyclient import ScrapydClient
 
 from newscrawl import report
-from newscrawl.spiders.base import SpiderArgs
+from newscrawl.redact import redact
+from newscrawl.spiders.base import NewsSpider, SpiderArgs
+from newscrawl.startup import StartupError
 
 EXIT_OK, EXIT_SCRAPYD, EXIT_USAGE, EXIT_MONITORS, EXIT_TIMEOUT = 0, 1, 2, 3, 4
 DEFAULT_URL = "http://localhost:6800"
@@ -75,6 +89,7 @@ class ScheduleParams(BaseModel):
     poll: float = Field(5.0, gt=0)
     check: bool = True
     data_dir: Path | None = None
+    lost_after: float = Field(60.0, ge=0, description="seconds a job may be unlisted before it is lost")
 
     @field_validator("urls")
     @classmethod
@@ -92,8 +107,6 @@ class ScheduleParams(BaseModel):
     def _args(cls, args: dict[str, str]) -> dict[str, str]:
         if clash := sorted(RESERVED_ARGS & set(args)):
             raise ValueError(f"spider argument name(s) reserved by schedule.json: {clash}")
-        known = {k: v for k, v in args.items() if k in SpiderArgs.model_fields}
-        SpiderArgs.model_validate(known)  # -a urls/since/edition/max_pages fail here, not in the job
         return args
 
     @field_validator("settings")
@@ -102,6 +115,21 @@ class ScheduleParams(BaseModel):
         if bad := sorted(k for k in settings if not SETTING_NAME.match(k)):
             raise ValueError(f"not a Scrapy setting name: {bad}")
         return settings
+
+    @model_validator(mode="after")
+    def _spider_args(self) -> Self:
+        """Validate ``-a`` as each spider will (unknown names, bad values, editions), so a
+        mistake fails here instead of in every job."""
+        known = local_spiders()
+        try:
+            for name in self.spiders or sorted(known):
+                if name in known:
+                    known[name].validate_args(self.args)
+                else:
+                    SpiderArgs.parse(name, self.args)  # deployed only: the common arguments
+        except StartupError as exc:
+            raise ValueError(str(exc)) from None
+        return self
 
     @model_validator(mode="after")
     def _nodes(self) -> Self:
@@ -121,41 +149,67 @@ class ScrapydError(Exception):
     """Scrapyd could not be reached or refused the call; the message says which and why."""
 
 
+def local_spiders() -> dict[str, type[NewsSpider]]:
+    """{name: class} of the spiders in this installation (``newscrawl.spiders``)."""
+    found: dict[str, type[NewsSpider]] = {}
+    for module in walk_modules_iter("newscrawl.spiders"):
+        for spidercls in iter_spider_classes(module):
+            if issubclass(spidercls, NewsSpider) and spidercls.name:
+                found[spidercls.name] = spidercls
+    return found
+
+
 class Scrapyd:
-    """The few Scrapyd JSON endpoints the scheduler calls (stdlib HTTP, basic auth)."""
+    """The Scrapyd calls the scheduler makes, through ``scrapyd_client.ScrapydClient``;
+    every failure becomes a one-line ``ScrapydError`` and no call outlasts ``timeout``."""
 
     def __init__(self, url: str, username: str | None, password: str | None, timeout: float) -> None:
         self.url = url
         self.timeout = timeout
-        self.headers = {"Accept": "application/json"}
-        if username:
-            token = base64.b64encode(f"{username}:{password or ''}".encode()).decode()
-            self.headers["Authorization"] = f"Basic {token}"
+        self.client = ScrapydClient(url, username, password)
 
-    def call(self, endpoint: str, params: Sequence[tuple[str, str]] = (), *, post: bool = False) -> Any:
-        query = urllib.parse.urlencode(params)
-        url = f"{self.url}/{endpoint}"
-        if not post and query:
-            url += f"?{query}"
-        data = query.encode() if post else None
-        request = urllib.request.Request(url, data=data, headers=self.headers)
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as answer:
-                body = answer.read()
-        except urllib.error.HTTPError as exc:
-            why = "authentication failed (set SCRAPYD_USERNAME/SCRAPYD_PASSWORD)" if exc.code == 401 else ""
-            raise ScrapydError(f"{url}: HTTP {exc.code} {exc.reason} {why}".rstrip()) from None
-        except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise ScrapydError(f"{self.url}: Scrapyd unreachable ({reason})") from None
-        try:
-            result = json.loads(body)
-        except ValueError:
-            raise ScrapydError(f"{url}: not a Scrapyd JSON answer: {body[:200]!r}") from None
-        if not isinstance(result, dict) or result.get("status") != "ok":
-            message = result.get("message") if isinstance(result, dict) else result
-            raise ScrapydError(f"{url}: Scrapyd refused: {message}")
-        return result
+    def _call(self, endpoint: str, call: Callable[[], Any]) -> Any:
+        result: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                result["value"] = call()
+            except Exception as exc:  # noqa: BLE001 - handed to the caller's thread below
+                result["error"] = exc
+
+        worker = threading.Thread(target=run, name=f"scrapyd {endpoint}", daemon=True)
+        worker.start()
+        worker.join(self.timeout)
+        where = redact(f"{self.url}/{endpoint}")
+        if worker.is_alive():
+            raise ScrapydError(f"{where}: no answer from Scrapyd within {self.timeout:g}s")
+        error = result.get("error")
+        if error is None:
+            return result["value"]
+        if isinstance(error, ErrorResponse):
+            raise ScrapydError(f"{where}: Scrapyd refused: {error}")
+        if isinstance(error, MalformedResponse):
+            text = str(error).strip()
+            if "unauthorized" in text.lower():
+                raise ScrapydError(
+                    f"{where}: HTTP 401 Unauthorized, authentication failed"
+                    " (set SCRAPYD_USERNAME/SCRAPYD_PASSWORD)"
+                )
+            raise ScrapydError(f"{where}: not a Scrapyd JSON answer: {text[:200]!r}")
+        if isinstance(error, requests.ConnectionError | requests.Timeout):
+            raise ScrapydError(f"{redact(self.url)}: Scrapyd unreachable ({type(error).__name__})")
+        if isinstance(error, requests.RequestException | KeyError | ValueError):
+            raise ScrapydError(f"{where}: {type(error).__name__}: {error}")
+        raise error
+
+    def spiders(self, project: str) -> list[str]:
+        return list(self._call("listspiders.json", lambda: self.client.spiders(project)))
+
+    def jobs(self, project: str) -> dict[str, Any]:
+        return dict(self._call("listjobs.json", lambda: self.client.jobs(project)))
+
+    def schedule(self, project: str, spider: str, fields: list[tuple[str, str]]) -> str:
+        return str(self._call("schedule.json", lambda: self.client.schedule(project, spider, fields)))
 
 
 @dataclass(frozen=True)
@@ -167,7 +221,7 @@ class Job:
 
 def active_jobs(client: Scrapyd, project: str) -> dict[str, str]:
     """{spider: job id} of the project's pending and running jobs on one node."""
-    jobs = client.call("listjobs.json", [("project", project)])
+    jobs = client.jobs(project)
     return {job["spider"]: job["id"] for state in ("pending", "running") for job in jobs.get(state, [])}
 
 
@@ -177,7 +231,7 @@ def schedule(params: ScheduleParams, say: Callable[[str], None] = print) -> list
     password = params.password.get_secret_value() if params.password else None
     for url in params.urls:
         client = Scrapyd(url, params.username, password, params.timeout)
-        available = client.call("listspiders.json", [("project", params.project)])["spiders"]
+        available = client.spiders(params.project)
         if missing := sorted(set(params.spiders) - set(available)):
             raise ScrapydError(f"{url}: project {params.project!r} has no spider {missing}; has {available}")
         active = active_jobs(client, params.project)
@@ -185,36 +239,75 @@ def schedule(params: ScheduleParams, say: Callable[[str], None] = print) -> list
             if spider in active:
                 say(f"{spider} @ {url}: skipped, job {active[spider]} is already pending or running")
                 continue
-            fields = [("project", params.project), ("spider", spider), ("priority", str(params.priority))]
+            fields = [("priority", str(params.priority))]
             fields += [("setting", f"{k}={v}") for k, v in params.settings.items()]
             fields += list(params.args.items())
             if params.version:
                 fields.append(("_version", params.version))
-            job = client.call("schedule.json", fields, post=True)["jobid"]
+            job = client.schedule(params.project, spider, fields)
             say(f"{spider} @ {url}: scheduled job {job}")
             started.append(Job(url, spider, job))
     return started
 
 
-def wait(params: ScheduleParams, jobs: Sequence[Job], say: Callable[[str], None] = print) -> bool:
-    """Poll ``listjobs.json`` until every job has finished; False on timeout."""
+FINISHED, LOST = "finished", "lost"
+
+
+def _has_report(params: ScheduleParams, job: Job) -> bool:
+    if not params.check:
+        return False
+    try:
+        report.for_job(job.spider, job.id, params.report_dir)
+    except (FileNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def wait(
+    params: ScheduleParams, jobs: Sequence[Job], say: Callable[[str], None] = print
+) -> dict[Job, str] | None:
+    """Poll ``listjobs.json`` until every job is finished or lost; None on timeout.
+
+    Returns {job: "finished" | "lost"}. A job no longer listed at all (Scrapyd restarted)
+    is finished when its run report exists, and lost after ``lost_after`` seconds unlisted.
+    """
     password = params.password.get_secret_value() if params.password else None
     deadline = time.monotonic() + params.wait_timeout
-    pending = set(jobs)
-    while pending:
-        for node in sorted({job.node for job in pending}):
-            client = Scrapyd(node, params.username, password, params.timeout)
-            finished = {
-                j["id"] for j in client.call("listjobs.json", [("project", params.project)])["finished"]
+    outcome: dict[Job, str] = {}
+    unlisted_since: dict[Job, float] = {}
+    while len(outcome) < len(jobs):
+        for node in sorted({job.node for job in jobs if job not in outcome}):
+            listing = Scrapyd(node, params.username, password, params.timeout).jobs(params.project)
+            states = {
+                j["id"]: state
+                for state in ("pending", "running", "finished")
+                for j in listing.get(state) or []
             }
-            for job in [j for j in pending if j.node == node and j.id in finished]:
-                say(f"{job.spider} @ {job.node}: job {job.id} finished")
-                pending.discard(job)
-        if pending and time.monotonic() > deadline:
-            return False
-        if pending:
-            time.sleep(params.poll)
-    return True
+            for job in [j for j in jobs if j.node == node and j not in outcome]:
+                state = states.get(job.id)
+                if state == FINISHED:
+                    outcome[job] = FINISHED
+                    say(f"{job.spider} @ {job.node}: job {job.id} finished")
+                elif state is not None:
+                    unlisted_since.pop(job, None)
+                elif _has_report(params, job):
+                    outcome[job] = FINISHED
+                    say(
+                        f"{job.spider} @ {job.node}: job {job.id} finished"
+                        " (no longer listed: Scrapyd restarted)"
+                    )
+                else:
+                    since = unlisted_since.setdefault(job, time.monotonic())
+                    if time.monotonic() - since >= params.lost_after:
+                        outcome[job] = LOST
+                        say(f"{job.spider} @ {job.node}: job {job.id} lost: Scrapyd no longer lists it"
+                            " and it left no report (Scrapyd restarted while it ran?)")  # fmt: skip
+        if len(outcome) == len(jobs):
+            break
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(params.poll)
+    return outcome
 
 
 def monitor_failures(jobs: Sequence[Job], data_dir: Path) -> list[str]:
@@ -232,6 +325,66 @@ def monitor_failures(jobs: Sequence[Job], data_dir: Path) -> list[str]:
         if not monitors.get("passed", False):
             failed = ", ".join(monitors.get("failed") or ["?"])
             problems.append(f"{job.spider} job {job.id}: monitors failed: {failed} ({verdict.get('path')})")
+    return problems
+
+
+ITEM_MONITOR = "Item count"
+
+
+def _failed_monitors(verdict: report.Report) -> list[str]:
+    monitors = verdict.get("monitors") or {}
+    if monitors.get("passed", False):
+        return []
+    return [str(m) for m in monitors.get("failed") or ["?"]]
+
+
+def judge(
+    params: ScheduleParams,
+    outcome: dict[Job, str],
+    say: Callable[[str], None] = print,
+    *,
+    min_items: int | None = None,
+) -> list[str]:
+    """Print items, monitor verdict and report path per job; return the problems.
+
+    With several nodes (a distributed round) a spider's jobs are judged together: the
+    item count on their sum, every other monitor per worker."""
+    minimum = (
+        min_items if min_items is not None else int(params.settings.get("NEWSCRAWL_MONITOR_MIN_ITEMS", 1))
+    )
+    problems: list[str] = []
+    rounds: dict[str, list[tuple[Job, report.Report]]] = {}
+    for job, state in outcome.items():
+        if state == LOST:
+            problems.append(f"{job.spider} job {job.id} @ {job.node}: lost, no run report")
+            continue
+        try:
+            verdict = report.for_job(job.spider, job.id, params.report_dir)
+        except FileNotFoundError:
+            problems.append(f"{job.spider} job {job.id}: no run report under {params.report_dir / 'reports'}")
+            continue
+        failed = _failed_monitors(verdict)
+        shown = "monitors passed" if not failed else f"monitors FAILED: {', '.join(failed)}"
+        say(f"{job.spider} job {job.id} @ {job.node}: {verdict.get('items', 0)} items, {shown}, "
+            f"report {verdict.get('path')}")  # fmt: skip
+        rounds.setdefault(job.spider, []).append((job, verdict))
+    distributed = len(params.urls) > 1
+    for spider, members in rounds.items():
+        if not distributed:
+            for job, verdict in members:
+                if failed := _failed_monitors(verdict):
+                    problems.append(
+                        f"{spider} job {job.id}: monitors failed: {', '.join(failed)} ({verdict.get('path')})"
+                    )
+            continue
+        items = sum(int(v.get("items") or 0) for _, v in members)
+        failed = sorted({m for _, v in members for m in _failed_monitors(v) if m != ITEM_MONITOR})
+        if items < minimum:
+            failed.insert(0, f"{ITEM_MONITOR} ({items} < {minimum} over the round)")
+        shown = "passed" if not failed else f"FAILED: {', '.join(failed)}"
+        say(f"{spider}: distributed round of {len(members)} workers: {items} items, monitors {shown}")
+        if failed:
+            problems.append(f"{spider} round: monitors failed: {', '.join(failed)}")
     return problems
 
 
@@ -259,6 +412,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--poll", type=float, default=5.0, help="seconds between listjobs.json polls")
     p.add_argument("--no-check", dest="check", action="store_false", help="with --wait: skip reports")
     p.add_argument("--data-dir", type=Path, help="where the jobs write reports (for --wait)")
+    p.add_argument(
+        "--lost-after",
+        type=float,
+        default=60.0,
+        help="with --wait: seconds a job Scrapyd no longer lists may leave no report before it is lost",
+    )
     return p
 
 
@@ -287,15 +446,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         jobs = schedule(params)
         if not params.wait:
             return EXIT_OK
-        if not wait(params, jobs):
+        outcome = wait(params, jobs)
+        if outcome is None:
             return fail(EXIT_TIMEOUT, f"jobs still running after {params.wait_timeout:g}s")
     except ScrapydError as exc:
         return fail(EXIT_SCRAPYD, str(exc))
-    if params.check and (problems := monitor_failures(jobs, params.report_dir)):
-        for problem in problems:
-            print(f"newscrawl-schedule: {problem}", file=sys.stderr)
-        return EXIT_MONITORS
-    return EXIT_OK
+    if params.check:
+        problems = judge(params, outcome)
+    else:
+        problems = [
+            f"{j.spider} job {j.id} @ {j.node}: lost" for j, state in outcome.items() if state == LOST
+        ]
+    for problem in problems:
+        print(f"newscrawl-schedule: {problem}", file=sys.stderr)
+    return EXIT_MONITORS if problems else EXIT_OK
 
 
 if __name__ == "__main__":

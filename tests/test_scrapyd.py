@@ -10,6 +10,7 @@ comes from a scrapy.cfg under ``$XDG_CONFIG_HOME``, credentials from
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -191,3 +192,85 @@ def test_wait_checks_monitors(
     assert "finished" in out
     assert code == schedule.EXIT_MONITORS, err
     assert "monitors failed" in err and "Item count" in err
+
+
+# --- arguments, restarts, lost jobs, distributed rounds (issue 12) ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [("edition=fr", "-a edition='fr': choose from en"),
+     ("sincee=2026-11-01", "unknown spider argument(s) sincee"),
+     ("max_pages=many", "-a max_pages='many'"), ("until=someday", "not an ISO date")],
+)  # fmt: skip
+def test_scheduler_validates_spider_arguments_like_the_spider(
+    argument: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    closed = f"http://127.0.0.1:{free_port()}"  # nothing listens: validation comes before any call
+    code, _, err = _run(["--url", closed, "-a", argument, "arab_news"], capsys)
+    assert code == schedule.EXIT_USAGE and message in err, err
+    assert err.count("\n") == 1  # one line
+
+
+def test_wait_finds_finished_and_lost_jobs_after_a_scrapyd_restart(
+    server: ScrapydServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    arab_news_snapshot(tmp_path / "snapshot", 3)
+    data = tmp_path / "data"
+    params = schedule.ScheduleParams(
+        urls=[server.url], username=USER, password=PASSWORD, poll=0.5, spiders=["arab_news"], data_dir=data,
+        settings={"NEWSCRAWL_REPLAY": str(tmp_path / "snapshot"), "NEWSCRAWL_DATA_DIR": str(data)},
+    )  # fmt: skip
+    [job] = schedule.schedule(params, say=lambda _: None)
+    assert schedule.wait(params, [job], say=lambda _: None) == {job: schedule.FINISHED}
+    # a restarted Scrapyd (same eggs, new process) has forgotten every job
+    shutil.copytree(server.root / "eggs", tmp_path / "restarted" / "eggs")
+    with scrapyd(tmp_path / "restarted", username=USER, password=PASSWORD) as restarted:
+        after = params.model_copy(update={"urls": [restarted.url], "lost_after": 2.0, "wait_timeout": 60.0})
+        finished = schedule.Job(restarted.url, "arab_news", job.id)
+        lost = schedule.Job(restarted.url, "arab_news", "0" * 32)  # died with the old Scrapyd: no report
+        started = time.monotonic()
+        lines: list[str] = []
+        outcome = schedule.wait(after, [finished, lost], say=lines.append)
+        assert time.monotonic() - started < 20, "waited for jobs Scrapyd had forgotten"
+    assert outcome == {finished: schedule.FINISHED, lost: schedule.LOST}, lines
+    assert any("no longer listed" in line for line in lines) and any("lost" in line for line in lines)
+    said: list[str] = []
+    problems = schedule.judge(after, outcome, say=said.append)
+    assert problems == [f"arab_news job {lost.id} @ {restarted.url}: lost, no run report"]
+    [line] = said
+    assert f"arab_news job {job.id}" in line and "3 items, monitors passed, report " in line
+    assert str(data / "reports" / "arab_news") in line
+
+
+def _worker_report(data: Path, job: str, items: int, stamp: str, failed: list[str]) -> None:
+    folder = data / "reports" / "arab_news"
+    folder.mkdir(parents=True, exist_ok=True)
+    results = [{"monitor": m, "check": "test", "status": "FAIL", "reason": "x"} for m in failed]
+    rep = {"spider": "arab_news", "job": job, "items": items, "started_at": f"2026-11-20T{stamp}+00:00",
+           "monitors": {"passed": not failed, "failed": failed, "results": results},
+           "distributed": {"worker": job, "opened_round": job == "w1"}}  # fmt: skip
+    (folder / f"2026-11-20T{stamp.replace(':', '-')}.json").write_text(json.dumps(rep), "utf-8")
+
+
+def test_a_distributed_round_is_judged_on_the_sum_of_its_workers(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    _worker_report(data, "w1", 5, "09:00:00", [])
+    _worker_report(data, "w2", 0, "09:00:01", ["Item count"])  # joined late, found no work
+    nodes = ["http://node1:6800", "http://node2:6800"]
+    params = schedule.ScheduleParams(urls=nodes, settings={"REDIS_URL": "redis://r:6379/0"}, data_dir=data)
+    outcome = {
+        schedule.Job(n, "arab_news", w): schedule.FINISHED for n, w in zip(nodes, ("w1", "w2"), strict=True)
+    }
+    said: list[str] = []
+    assert schedule.judge(params, outcome, say=said.append) == []
+    assert said[-1] == "arab_news: distributed round of 2 workers: 5 items, monitors passed"
+    assert schedule.monitor_failures(list(outcome), data)  # per job, worker 2 alone would fail
+    _worker_report(data, "w3", 0, "10:00:00", [])
+    _worker_report(data, "w4", 0, "10:00:01", ["Item count", "Errors"])
+    empty = {
+        schedule.Job(n, "arab_news", w): schedule.FINISHED for n, w in zip(nodes, ("w3", "w4"), strict=True)
+    }
+    assert schedule.judge(params, empty, say=said.append) == [
+        "arab_news round: monitors failed: Item count (0 < 1 over the round), Errors"
+    ]

@@ -181,16 +181,23 @@ class NewsSpider(Spider):
     default_max_pages: ClassVar[int] = 3
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        name = kwargs.get("name") or self.name
         scrapy_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in SCRAPYD_ARGS or k == "name"}
-        self.args = SpiderArgs.parse(name, kwargs)
+        self.args = self.validate_args(kwargs, scrapy_kwargs.get("name"))
         super().__init__(*args, **scrapy_kwargs)
-        if self.args.edition and self.args.edition not in self.editions:
-            raise StartupError(
-                f"{self.name}: invalid spider argument(s): -a edition={self.args.edition!r}:"
-                f" choose from {', '.join(sorted(self.editions))}"
-            )
         self.max_pages = self.args.max_pages or self.default_max_pages
+
+    @classmethod
+    def validate_args(cls, raw: dict[str, Any], name: str | None = None) -> SpiderArgs:
+        """``SpiderArgs`` of this spider (its editions included); ``StartupError`` if wrong.
+        ``newscrawl-schedule`` calls it too, before a job is scheduled."""
+        name = name or getattr(cls, "name", None) or cls.__name__
+        args = SpiderArgs.parse(name, raw)
+        if args.edition and args.edition not in cls.editions:
+            raise StartupError(
+                f"{name}: invalid spider argument(s): -a edition={args.edition!r}:"
+                f" choose from {', '.join(sorted(cls.editions))}"
+            )
+        return args
 
     # --- start ------------------------------------------------------------
     async def start(self) -> AsyncIterator[Request]:
