@@ -7,7 +7,7 @@ CORPUS ?= ../shared/corpus/wild
 CORPUS_DIR ?= ../shared/corpus
 TARGET ?= local
 
-.PHONY: install system demo test lint crawl eval bench fixtures clean check-live deploy schedule
+.PHONY: install system demo test lint crawl eval bench fixtures clean check-live deploy schedule report
 
 ## install: system components (Chromium, redis-server, PostgreSQL: scripts/install-system.sh,
 ##          apt-get when root or passwordless sudo, else the one command to run), then .venv
@@ -55,6 +55,11 @@ deploy: $(STAMP)
 ##           options in SCHEDULE, e.g. SCHEDULE="arab_news -a since=2026-11-01 -s REDIS_URL=redis://..."
 schedule: $(STAMP)
 	$(BIN)/newscrawl-schedule $(SCHEDULE)
+
+## report: one self-contained HTML page of every run under data/ (or $$NEWSCRAWL_DATA_DIR):
+##         items, drops, coverage, extraction layers, monitors, drift -> data/reports/index.html
+report: $(STAMP)
+	$(BIN)/newscrawl report --html $(REPORT)
 
 ## eval: extraction quality on real pages, every corpus folder under CORPUS_DIR (default
 ##       ../shared/corpus: wild, wild2, arabic), vs trafilatura; EVAL="-v" lists per-page misses

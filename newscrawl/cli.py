@@ -13,7 +13,7 @@ import importlib
 from collections.abc import Sequence
 
 # Modules providing subcommands (imported when the command runs).
-COMMANDS: tuple[str, ...] = ("newscrawl.parse_page", "newscrawl.reparse")
+COMMANDS: tuple[str, ...] = ("newscrawl.parse_page", "newscrawl.reparse", "newscrawl.history")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -58,7 +58,7 @@ from scrapy.utils.asyncio import call_later
 from scrapy.utils.response import response_status_message
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
 
-from newscrawl.stats import inc
+from newscrawl.stats import failed_url, inc
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -421,6 +421,7 @@ class RedirectAccounting:
             return
         if not _on_site(request.url, getattr(self.crawler.spider, "allowed_domains", None) or []):
             inc(self.crawler, "failed/redirect_offsite")
+            failed_url(self.crawler, chain[0], "redirect_offsite")
             logger.warning("Failed %s: redirects off the spider's domains to %s", chain[0], request.url)
 
     def request_dropped(self, request: Request) -> None:
@@ -430,6 +431,7 @@ class RedirectAccounting:
             return  # an ordinary duplicate link: Scrapy's dupefilter stats count it
         if request.url in chain:
             inc(self.crawler, "failed/redirect_loop")
+            failed_url(self.crawler, chain[0], "redirect_loop")
             logger.warning("Failed %s: redirect loop back to %s", chain[0], request.url)
         else:
             inc(self.crawler, "skipped/redirect_duplicate")

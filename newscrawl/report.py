@@ -9,7 +9,9 @@ and a ``.md`` twin. Keys of the JSON report:
     requests, responses, retries, failed {reason: n}, skipped {kind: n},
     drops {reason: n}, coverage {field: share of items with a non-empty value},
     layers {field: {layer: n}}, monitors {passed: bool, failed: [name],
-    results: [{monitor, check, status, reason}]}
+    results: [{monitor, check, status, reason}]}, failed_urls [{url, reason}]
+    (the first ``newscrawl.stats.FAILED_URLS_MAX``), distributed (null, or
+    {worker, opened_round} in distributed mode: ``newscrawl.history`` sums a round)
 
 Schedulers read the verdict with ``latest(spider)`` (newest report by name) or
 ``for_job(spider, job)``; from a shell, ``python -m newscrawl.report --check
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from newscrawl.items import Article
+from newscrawl.stats import FAILED_URLS
 
 Report = dict[str, Any]
 STAMP = "%Y-%m-%dT%H-%M-%S"
@@ -107,6 +110,15 @@ def build(
         "coverage": coverage(stats, list(Article.model_fields)),
         "layers": layers(stats),
         "monitors": {"passed": not failed, "failed": failed, "results": [dict(r) for r in results]},
+        "failed_urls": list(stats.get(FAILED_URLS) or []),
+        "distributed": (
+            {
+                "worker": stats["newscrawl/distributed/worker"],
+                "opened_round": bool(stats.get("newscrawl/distributed/opened_round")),
+            }
+            if stats.get("newscrawl/distributed/worker")
+            else None
+        ),
     }
 
 

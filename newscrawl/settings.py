@@ -68,6 +68,7 @@ ITEM_PIPELINES = {
     "newscrawl.pipelines.DedupePipeline": 200,
     "newscrawl.linking.LinkingPipeline": 300,
     "newscrawl.incremental.SeenPipeline": 350,  # export dedupe, updates (docs/incremental.md)
+    "newscrawl.database.DatabasePipeline": 800,  # NEWSCRAWL_DB_URL set: upsert into a database
     "newscrawl.pipelines.LayerStatsPipeline": 900,
 }
 ADDONS = {"newscrawl.addons.NewscrawlAddon": 0}
@@ -86,6 +87,10 @@ EXTENSIONS = {
 SPIDER_MIDDLEWARES = {"newscrawl.incremental.SeenSpiderMiddleware": 550}
 # Write final crawl stats as JSON to this path (off when unset).
 NEWSCRAWL_STATS_FILE = os.environ.get("NEWSCRAWL_STATS_FILE") or None
+# Articles also upserted by id into postgresql://... or sqlite:///path (newscrawl/database.py).
+NEWSCRAWL_DB_URL = os.environ.get("NEWSCRAWL_DB_URL") or None
+# Rows per database transaction.
+NEWSCRAWL_DB_BATCH = 100
 
 # --- monitoring (newscrawl/monitors.py; thresholds in docs/monitoring.md) -----
 SPIDERMON_ENABLED = True
