@@ -4,8 +4,8 @@
 in the foreground of a child process, stopped by its PID (``stop_postgres``). The server
 refuses to run as root, so as root the data directory is handed to the ``postgres``
 system user (created by the Debian package) and the child runs as that user. Password
-authentication (scram) for the user ``newscrawl`` on 127.0.0.1 only. Tests using it are
-skipped when PostgreSQL is not installed.
+authentication (scram) for the user ``newscrawl`` on 127.0.0.1 only. Tests using it fail
+(never skip) when PostgreSQL is not installed: ``make install`` installs it.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import require_component
 
 USER, PASSWORD = "newscrawl", "s3cret-pw"
 
@@ -52,7 +54,7 @@ class Postgres:
 def start_postgres() -> Postgres:
     bindir = _bindir()
     if bindir is None:
-        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+        bindir = Path(require_component("PostgreSQL", "postgres")).parent
     import psycopg
 
     user = None
@@ -60,7 +62,7 @@ def start_postgres() -> Postgres:
         try:
             user = pwd.getpwnam("postgres")
         except KeyError:
-            pytest.skip("running as root and there is no 'postgres' user to run the server as")
+            pytest.fail("running as root and there is no 'postgres' user to run the server as", pytrace=False)
     # not under pytest's tmp_path: as root that is private to root, and the server runs as postgres
     root = Path(tempfile.mkdtemp(prefix="newscrawl-pg-"))
     data, sock = root / "data", root / "sock"

@@ -13,7 +13,6 @@ import pytest
 from newscrawl import cli, history, report
 from tests.conftest import run_crawl
 
-CHROMIUM = Path("/usr/bin/chromium")
 T0 = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
 FIELDS = ("id", "title", "body", "published_at", "authors", "image_url", "summary", "tags")
 MONITORS = ("Finish reason", "Item count", "Field coverage", "Validation", "Layout drift", "Errors")
@@ -133,17 +132,15 @@ def test_unreadable_reports_are_listed_not_fatal(history_dir: Path) -> None:
 
 
 @pytest.fixture
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed")
+def browser(chromium: str) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
         try:
-            yield chromium
+            yield browser
         finally:
-            chromium.close()
+            browser.close()
 
 
 def open_page(browser: Any, path: Path) -> tuple[Any, list[str]]:
