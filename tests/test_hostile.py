@@ -26,7 +26,7 @@ from newscrawl.seen import open_store
 from newscrawl.spiders.arab_news import ArabNewsSpider
 from newscrawl.spiders.base import SpiderArgs, refused_host
 from newscrawl.startup import StartupError
-from tests.conftest import FIXTURES, ROOT, CrawlResult, run_crawl
+from tests.conftest import FIXTURES, ROOT, CrawlResult, require_component, run_crawl
 from tests.servers import REDIS_SERVER, clean_env, free_port, stop
 from tests.test_faults import SITE, Snapshot, article, base_snapshot, page, url
 
@@ -278,8 +278,7 @@ def test_startup_failure_is_one_error_line_and_exit_1(tmp_path: Path, name: str)
 
 @pytest.fixture
 def redis_with_password(tmp_path: Path) -> Iterator[str]:
-    if not Path(REDIS_SERVER).exists():
-        pytest.skip("redis-server is not installed")
+    require_component("redis-server", REDIS_SERVER)  # fails, never skips: `make install` installs it
     port = free_port()
     root = tmp_path / "redis"
     root.mkdir()
