@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -135,5 +136,8 @@ def main(args: argparse.Namespace) -> int:
             print(f"  {error['field']}: {error['reason']} (extracted: {value!r:.80})", file=sys.stderr)
         return INVALID
     record = article.model_dump(mode="json")
-    print(json.dumps(record, ensure_ascii=False, indent=None if args.jsonl else 2))
+    try:
+        print(json.dumps(record, ensure_ascii=False, indent=None if args.jsonl else 2), flush=True)
+    except BrokenPipeError:  # `newscrawl parse ... | head`: the reader has what it wanted
+        sys.stdout = open(os.devnull, "w")  # keeps the interpreter's final flush quiet
     return 0

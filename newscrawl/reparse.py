@@ -25,7 +25,7 @@ import json
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,38 +57,49 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.set_defaults(func=main)
 
 
-def select(responses: Iterable[ArchivedResponse]) -> tuple[dict[str, dict[str, ArchivedResponse]], int]:
-    """``{spider: {url: response}}`` with per URL the last 2xx response, and how many
-    archived URLs never had one (error pages: the parsers never saw them either)."""
+def build_snapshot(
+    responses: Iterable[ArchivedResponse], root: Path, spiders: Collection[str] | None = None
+) -> tuple[dict[str, list[str]], int]:
+    """Write a replay snapshot (``manifest.jsonl`` + bodies) of the last 2xx response per
+    spider and URL, one body on disk at a time (an archive may be larger than memory).
+
+    Returns ``{spider: [url, ...]}`` in archive order, and how many archived URLs never
+    had a 2xx answer (error pages: the parsers never saw them either).
+    """
     from newscrawl.parsers import parser_for
 
-    chosen: dict[str, dict[str, ArchivedResponse]] = {}
-    others: set[str] = set()
-    for response in responses:
+    (root / "bodies").mkdir(parents=True)
+    entries: dict[tuple[str, str], dict[str, Any]] = {}
+    errors: set[str] = set()
+    for number, response in enumerate(responses):
         if not 200 <= response.status < 300:
-            others.add(response.url)
+            errors.add(response.url)
             continue
         parser = parser_for(response.url)
         spider = response.spider or (parser.source if parser else None)
-        if spider is not None:
-            chosen.setdefault(spider, {})[response.url] = response
-    kept = {url for pages in chosen.values() for url in pages}
-    return chosen, len(others - kept)
-
-
-def write_snapshot(pages: dict[str, dict[str, ArchivedResponse]], root: Path) -> None:
-    """A replay snapshot (``manifest.jsonl`` + bodies) serving the chosen responses."""
-    (root / "bodies").mkdir(parents=True)
+        if spider is None or (spiders and spider not in spiders):
+            continue
+        body = f"bodies/{number}.bin"
+        (root / body).write_bytes(response.body)
+        if old := entries.pop((spider, response.url), None):  # a later answer replaces it
+            (root / old["body"]).unlink()
+        headers: dict[str, str] = {}
+        for name, value in response.headers:
+            if name.lower() != "set-cookie":
+                headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        entries[spider, response.url] = {
+            "url": response.url,
+            "status": response.status,
+            "headers": headers,
+            "body": body,
+        }
     with (root / "manifest.jsonl").open("w", encoding="utf-8") as manifest:
-        for number, response in enumerate(r for spider in pages.values() for r in spider.values()):
-            body = f"bodies/{number}.bin"
-            (root / body).write_bytes(response.body)
-            headers: dict[str, str] = {}
-            for name, value in response.headers:
-                if name.lower() != "set-cookie":
-                    headers[name] = f"{headers[name]}, {value}" if name in headers else value
-            entry = {"url": response.url, "status": response.status, "headers": headers, "body": body}
+        for entry in entries.values():
             manifest.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    pages: dict[str, list[str]] = {}
+    for spider, url in entries:
+        pages.setdefault(spider, []).append(url)
+    return pages, len(errors - {url for _, url in entries})
 
 
 def main(args: argparse.Namespace) -> int:
@@ -98,17 +109,14 @@ def main(args: argparse.Namespace) -> int:
     if not args.archive.exists():
         print(f"newscrawl reparse: no such archive: {args.archive}", file=sys.stderr)
         return EMPTY
-    pages, not_ok = select(read_archive(args.archive))
-    if args.spider:
-        pages = {name: urls for name, urls in pages.items() if name in args.spider}
-    if not pages:
-        files = len(archive_files(args.archive))
-        print(f"newscrawl reparse: no archived article responses in {args.archive} ({files} WARC files)",
-              file=sys.stderr)  # fmt: skip
-        return EMPTY
     with tempfile.TemporaryDirectory(prefix="newscrawl-reparse-") as tmp:
         snapshot = Path(tmp) / "snapshot"
-        write_snapshot(pages, snapshot)
+        pages, not_ok = build_snapshot(read_archive(args.archive), snapshot, args.spider)
+        if not pages:
+            files = len(archive_files(args.archive))
+            print(f"newscrawl reparse: no archived article responses in {args.archive} ({files} WARC files)",
+                  file=sys.stderr)  # fmt: skip
+            return EMPTY
         overrides: dict[str, Any] = {
             "NEWSCRAWL_REPLAY": str(snapshot),
             "NEWSCRAWL_RENDER": False,
@@ -119,7 +127,7 @@ def main(args: argparse.Namespace) -> int:
         if args.output:
             feed = {"format": "jsonlines", "encoding": "utf-8", "overwrite": True}
             overrides["FEEDS"] = {str(Path(tmp) / "out" / "%(name)s.jsonl"): feed}
-        jobs = [(name, {"urls": list(urls)}) for name, urls in sorted(pages.items())]
+        jobs = [(name, {"urls": urls}) for name, urls in sorted(pages.items())]
         settings = runner.project_settings(**overrides)
         data_dir = Path(settings.get("NEWSCRAWL_DATA_DIR") or "data")
         outcomes = runner.run(settings, jobs)
