@@ -39,6 +39,12 @@ SINCE = "2026-11-01T00:00:00+03:00"
 OUTCOME_PREFIXES = ("newscrawl/failed/", "newscrawl/skipped/", "newscrawl/dropped/", "newscrawl/invalid/")
 
 
+def exit_matches_monitors(result: CrawlResult) -> bool:
+    """The crawl ran to its end: exit 0, or (monitors failed) the monitors' non-zero exit."""
+    report = json.loads(Path(result.stats["newscrawl/report"]).read_text("utf-8"))
+    return (result.returncode == 0) == bool(report["monitors"]["passed"])
+
+
 def article(node: int, slug: str = "saudi-arabia", title: str | None = None) -> str:
     text = (FAULTS / "article.html").read_text("utf-8")
     title = title or f"Jeddah port volumes rise in October ({node})"
@@ -413,7 +419,7 @@ def test_nothing_lost_silently(faults: CrawlResult) -> None:
     got = {k: v for k, v in faults.stats.items() if k.startswith(OUTCOME_PREFIXES)}
     assert got == {k: v for k, v in TOTALS.items() if k.startswith(OUTCOME_PREFIXES)}
     assert sorted(i["url"] for i in faults.items) == sorted(c.url for c in CASES if c.item)
-    assert faults.returncode == 0 and faults.stats["finish_reason"] == "finished"
+    assert exit_matches_monitors(faults) and faults.stats["finish_reason"] == "finished"
     assert "Traceback" not in faults.log and not any(k.startswith("spider_exceptions") for k in faults.stats)
 
 
@@ -462,7 +468,7 @@ def test_feed_variants(name: str, tmp_path: Path) -> None:
     assert result.stats.get("newscrawl/feed_links", 0) == links
     assert sorted(i["url"] for i in result.items) == urls
     assert not [k for k in result.stats if k.startswith(OUTCOME_PREFIXES) and "robots_txt" not in k]
-    assert "Traceback" not in result.log and result.returncode == 0
+    assert "Traceback" not in result.log and exit_matches_monitors(result)
 
 
 # --- rate limits against a real HTTP server (no replay: delays are real) -------------------------
