@@ -148,6 +148,7 @@ def test_unreachable_redis_fails_the_crawl_clearly(tmp_path: Path) -> None:
     proc = _worker("w", tmp_path, snapshot, f"redis://:secret@127.0.0.1:{free_port()}/0")
     assert _finish(proc, timeout=120) != 0
     log = (tmp_path / "w.log").read_text("utf-8")
-    line = next(line for line in log.splitlines() if "Distributed crawl: Redis" in line)
-    assert "redis://127.0.0.1:" in line and "unreachable, the crawl cannot start" in line
-    assert "secret" not in line
+    errors = [line for line in log.splitlines() if "] ERROR:" in line]
+    assert len(errors) == 1 and "Cannot start: REDIS_URL redis://:***@127.0.0.1:" in errors[0], errors
+    assert "Connection refused" in errors[0] and "Traceback" not in log
+    assert "secret" not in log
