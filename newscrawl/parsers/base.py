@@ -45,7 +45,7 @@ from parsel.csstranslator import css2xpath
 from scrapy.http import TextResponse
 
 from newscrawl.parsers import dates, generic
-from newscrawl.parsers.pagekind import NON_ARTICLE_PATHS, page_kind
+from newscrawl.parsers.pagekind import NON_ARTICLE_PATHS, page_kind, prose_chars
 from newscrawl.parsers.structured import as_text, jsonld_article, meta, meta_all, names, text_list, urls
 from newscrawl.text import (
     ARABIC_SCRIPT_LANGUAGES,
@@ -67,6 +67,12 @@ BOILERPLATE = (
     r"^get (the|our) .{0,60}\b(newsletter|daily edition|by email)\b", r"\bnever miss (our|the) top stories\b",
     r"^our standards:",
 )  # fmt: skip
+TITLE_AGREEMENT = 0.5  # token F1 at which two wordings are one headline
+HEADLINE_CSS = (
+    "[itemprop=headline], h2.entry-title, h2.post-title, h2[class*=headline], h2[class*=article-title],"
+    " h2[class*=post-title], h3.entry-title"
+)
+SELECTOR_SHARE = 0.4  # a selector body under this share of the page's prose is checked against generic
 BOILERPLATE_SCAN = 300  # characters of a paragraph tested against the boilerplate patterns
 DROP_CSS = (
     "script, style, noscript, template, iframe, figure, figcaption, aside, nav, form, button,"
@@ -171,19 +177,23 @@ class ArticleParser:
     # --- layers -----------------------------------------------------------
     def _title(self, sel: Selector, ld: Fields, layers: dict[str, str]) -> str | None:
         """The visible headline when a structured candidate (JSON-LD ``headline``,
-        ``og:title``, ``<title>``, site suffixes stripped) agrees with it loosely; a
-        structured candidate that the headline merely extends (a kicker fused in front,
-        a label after) is taken alone. No agreement: JSON-LD unless truncated ("…"),
-        then og:title, then the headline, then ``<title>``."""
+        ``og:title``, ``<title>``, site names stripped, or one part of a ``<title>``
+        made of parts) agrees with it loosely; a structured candidate that the headline
+        merely extends (a kicker fused in front, a label after) is taken alone. No
+        agreement: JSON-LD unless truncated ("…"), then og:title, then ``<title>``,
+        then the first headline."""
         jsonld = as_text(ld.get("headline")) or as_text(ld.get("name"))
-        og = self._strip_site(meta(sel, "og:title", "twitter:title"), sel)
-        doc_title = self._strip_site(_text_of(sel.xpath("//title")[:1]), sel)
+        og_raw = clean_text(meta(sel, "og:title", "twitter:title"))
+        title_raw = _text_of(sel.xpath("//title")[:1])
+        og, doc_title = self._strip_site(og_raw, sel), self._strip_site(title_raw, sel)
         structured = [("jsonld", jsonld), ("meta", og), ("generic", doc_title)]
-        visible = [("selectors", h) for h in self._headlines(sel)]
-        for _, headline in visible:
-            for layer, candidate in structured:
-                if not candidate:
-                    continue
+        parts = [("meta", p) for p in _title_parts(og_raw)]
+        parts += [("generic", p) for p in _title_parts(title_raw)]
+        headlines = self._headlines(sel)
+        for layer, candidate in structured + parts:
+            if not candidate or len(_words(candidate)) < 2:
+                continue
+            for headline in headlines:
                 if candidate != headline and _extends(headline, candidate):
                     layers["title"] = layer
                     return candidate
@@ -191,19 +201,22 @@ class ArticleParser:
                     # the same wording is credited to the stable layer that states it
                     layers["title"] = layer if _squash(candidate) == _squash(headline) else "selectors"
                     return headline
+        visible = [("selectors", h) for h in headlines[:1]]
         if jsonld.endswith(("...", "…")):  # truncated: prefer a candidate that completes it
             stem = jsonld.rstrip(".… ")
             longer = [
                 (k, v) for k, v in structured[1:] + visible if v and v.startswith(stem) and len(v) > len(stem)
             ]
             structured = [*longer, *structured[1:], ("jsonld", jsonld)]
-        return self._first(layers, "title", [*structured[:2], *visible[:1], structured[2]])
+        return self._first(layers, "title", [*structured, *visible])
 
     def _headlines(self, sel: Selector) -> list[str]:
-        """Visible headline candidates: the source's ``title_css``, then the page's ``<h1>``s
-        (script/style text never included)."""
+        """Visible headline candidates: the source's ``title_css``, the page's ``<h1>``s,
+        then headline-named elements and ``<h2>``s (a site whose ``<h1>`` is its logo
+        titles the post in an ``<h2>``); script/style text never included. Only the
+        first is ever taken without a structured candidate agreeing with it."""
         found: list[str] = []
-        for css in (self.title_css, "h1"):
+        for css in (self.title_css, "h1", HEADLINE_CSS, "h2"):
             for node in sel.css(css)[:5] if css else ():
                 text = _text_of([node])
                 if text and text not in found and len(text) <= 400:
@@ -250,6 +263,9 @@ class ArticleParser:
                 node.drop()
             text = join_paragraphs([p for p in self._paragraphs(container) if not self._is_boilerplate(p)])
             if len(text) >= self.min_body_chars:
+                if self.generic_fallback and (wider := self._wider_body(response, text)):
+                    layers["body"] = "generic"
+                    return wider
                 layers["body"] = "selectors"
                 return text
         chosen = generic.choose_body(
@@ -261,7 +277,23 @@ class ArticleParser:
         if chosen is None:
             return None
         paragraphs, layers["body"] = chosen
+        paragraphs = generic.lead_paragraphs(response.selector, paragraphs) + paragraphs
         return join_paragraphs([p for p in paragraphs if not self._is_boilerplate(p)]) or None
+
+    def _wider_body(self, response: TextResponse, text: str) -> str | None:
+        """A selector that matched only part of the text (a guessed class name on markup
+        nobody here has seen): when the page's prose is far longer than what the
+        selector read, the generic reading replaces it if it contains that text and is
+        much longer. Costs nothing on pages where the selector holds the prose."""
+        if len(text) >= SELECTOR_SHARE * prose_chars(response.selector, int(len(text) / SELECTOR_SHARE) + 1):
+            return None
+        extracted = generic.extract(response.selector, response.url)
+        if not extracted:
+            return None
+        wider = join_paragraphs([p for p in extracted if not self._is_boilerplate(p)])
+        if len(wider) > generic.TEASER_RATIO * len(text) and generic.covers(wider, text) >= 0.8:
+            return wider
+        return None
 
     def _paragraphs(self, container: Selector) -> list[str]:
         """Text of each block, as a browser shows it; blocks nested in another matched
@@ -389,6 +421,16 @@ class ArticleParser:
 FieldErrorHook = Callable[[str, str, BaseException], None]  # (field, url, exception)
 
 
+_SITE_SEPARATOR = re.compile(r"\s+[|–—•·»:-]\s+|\s+::\s+|\s+l\s+(?=[A-Z])")
+_BAR_SEPARATOR = re.compile(r"\s+[|•·»]\s+|\s+::\s+|\s+l\s+(?=[A-Z])")
+
+
+def _title_parts(title: str) -> list[str]:
+    """The parts of a ``<title>``/og:title made of parts ("Site » Blog » Headline")."""
+    parts = [p.strip() for p in _SITE_SEPARATOR.split(title)]
+    return [p for p in parts if len(_words(p)) >= 2] if len(parts) > 1 else []
+
+
 def _squash(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
@@ -435,17 +477,20 @@ def _words(text: str) -> list[str]:
 
 
 def title_agrees(a: str, b: str) -> bool:
-    """Two wordings of one headline: token F1 of at least 0.6, or one contains the other."""
+    """Two wordings of one headline: token F1 of at least 0.6, or one contains the other
+    and has 3+ words and 40%+ of the other's (a logo "News" is not "News - Eawag")."""
     ta, tb = _words(a), _words(b)
     if not ta or not tb:
         return False
-    if _squash(a) in _squash(b) or _squash(b) in _squash(a):
+    short, long_ = sorted((ta, tb), key=len)
+    contained = _squash(a) in _squash(b) or _squash(b) in _squash(a)
+    if contained and len(short) >= 3 and len(short) * 5 >= len(long_) * 2:
         return True
     common = sum(min(ta.count(t), tb.count(t)) for t in set(ta))
     if not common:
         return False
     precision, recall = common / len(ta), common / len(tb)
-    return 2 * precision * recall / (precision + recall) >= 0.6
+    return 2 * precision * recall / (precision + recall) >= TITLE_AGREEMENT
 
 
 def _extends(headline: str, candidate: str) -> bool:
@@ -454,7 +499,7 @@ def _extends(headline: str, candidate: str) -> bool:
     if len(_words(c)) < 3 or len(h) <= len(c):
         return False
     extra = h.replace(c, "", 1).strip(" :|-–—")
-    return (h.startswith(c) or h.endswith(c)) and 0 < len(_words(extra)) <= 6
+    return (h.startswith(c) or h.endswith(c)) and 0 < len(_words(extra)) <= 12
 
 
 # --- hot-path helpers (same results as the parsel one-liners they replace, without

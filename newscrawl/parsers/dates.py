@@ -28,6 +28,7 @@ source's default and recorded as assumed.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timezone
 from typing import Any
@@ -68,13 +69,8 @@ _DATEISH = (
     "date", "time", "publish", "posted", "byline", "dateline", "meta", "datum", "fecha", "data-",
     "topline", "info", "stamp", "تاريخ",
 )  # fmt: skip
-_DATEISH_XPATH = etree.XPath(
-    "//*[not(self::script or self::style or self::meta or self::link)]"
-    "[" + " or ".join(
-        f"contains(translate(@{attr}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), '{word}')"
-        for attr in ("class", "id") for word in _DATEISH
-    ) + "]"
-)  # fmt: skip
+_DATEISH_RE = re.compile("|".join(_DATEISH), re.I)
+_LABELLED = etree.XPath("//*[@class or @id][not(self::script or self::style or self::meta or self::link)]")
 _MICRODATA = etree.XPath(
     "//*[@itemprop='datePublished' or @itemprop='dateCreated' or @property='datePublished']"
     "[not(self::meta)]/@content"
@@ -135,10 +131,12 @@ def _text_dates(
         return None
     base: datetime | None = None
     seen = 0
-    for node in elements(_DATEISH_XPATH, root):
-        if _in_furniture(node) or len(node) > 12:  # a container of many blocks is not a date line
+    for node in elements(_LABELLED, root):
+        if len(node) > 12 or not _DATEISH_RE.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
+            continue  # a container of many blocks is not a date line
+        if _in_furniture(node):
             continue
-        text = clean_text("".join(str(t) for t in node.itertext())[:300])
+        text = clean_text(_short_text(node, 300))
         if not text or len(text) > 200:
             continue
         seen += 1
@@ -150,6 +148,18 @@ def _text_dates(
         if seen >= MAX_TEXT_CANDIDATES:
             break
     return None
+
+
+def _short_text(node: Any, limit: int) -> str:
+    """The first ``limit``-odd characters of ``node``'s text (a long element is not read whole)."""
+    parts: list[str] = []
+    size = 0
+    for text in node.itertext():
+        parts.append(str(text))
+        size += len(text)
+        if size > limit:
+            break
+    return "".join(parts)
 
 
 def _generic(tree: Any, default_offset: timezone) -> ParsedDate | None:

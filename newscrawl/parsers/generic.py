@@ -24,6 +24,7 @@ from typing import Any
 from lxml import etree
 from parsel import Selector
 
+from newscrawl.parsers.pagekind import prose_chars
 from newscrawl.parsers.structured import elements
 from newscrawl.text import clean_text
 
@@ -70,7 +71,13 @@ def extract(sel: Selector, url: str) -> list[str] | None:
     tree = sel.root if isinstance(sel.root, etree._Element) else None
     if tree is None:
         return None
-    for recall in (False, True):
+    # trafilatura's own parser drops comments; its readability fallback fails on them.
+    # No layer reads comments, so they go from the response's tree itself (once).
+    etree.strip_tags(tree, etree.Comment)
+    prose = prose_chars(sel)
+    # fast (trafilatura alone) first; its fallback extractors only when that reads
+    # less than half the page's paragraph prose; favor_recall when all else discards
+    for fast, recall in ((True, False), (False, False), (False, True)):
         try:
             text = trafilatura.extract(
                 tree,
@@ -80,11 +87,14 @@ def extract(sel: Selector, url: str) -> list[str] | None:
                 include_images=False,
                 deduplicate=False,  # its memory spans pages: republished text would vanish
                 favor_recall=recall,
+                fast=fast,
             )
         except Exception as exc:  # noqa: BLE001 - a third-party extractor must not kill the crawl
             logger.warning("generic body extraction failed for %s: %r", url, exc)
             return None
         if text and looks_like_prose(text):
+            if fast and len(text) * 2 < prose:
+                continue
             return [p for p in text.split("\n") if p.strip()]
     return None
 
@@ -94,16 +104,19 @@ _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f\u
 
 
 def looks_like_prose(text: str) -> bool:
-    """At least one paragraph that reads as a sentence: 15+ words with a sentence end,
-    or, in scripts written without spaces (CJK, Thai, Burmese, Tibetan), 60+ such
-    characters with one. Not a menu or a share bar: video and gallery pages give
-    generic extractors only furniture."""
+    """Text that reads as sentences, not a menu or a share bar (video and gallery pages
+    give generic extractors only furniture): a paragraph of 15+ words with a sentence
+    end, or, in scripts written without spaces (CJK, Thai, Burmese, Tibetan), of 60+
+    such characters; or three paragraphs of 8+ words (instructions, lists of steps)."""
+    long_lines = 0
     for paragraph in text.split("\n"):
+        words = len(paragraph.split())
+        long_lines += words >= 8
         if not _SENTENCE_END.search(paragraph + " "):
             continue
-        if len(paragraph.split()) >= 15 or len(_UNSPACED.findall(paragraph)) >= 60:
+        if words >= 15 or len(_UNSPACED.findall(paragraph)) >= 60:
             return True
-    return False
+    return long_lines >= 3
 
 
 def _key(text: str) -> str:
@@ -202,3 +215,55 @@ def densest_block(sel: Selector) -> list[str] | None:
         return None
     best = max(scores, key=lambda k: scores[k])
     return texts[best] if scores[best] >= MIN_DENSE_CHARS else None
+
+
+_LEAD_CLASS = re.compile(
+    r"intro|lead|standfirst|summary|excerpt|chapo|deck|sapo|entradilla|bajada|abstract", re.I
+)
+_NOT_LEAD = re.compile(r"caption|credit|copyright|author|bio|image|photo|media|meta|share|related|date", re.I)
+_AFTER_HEADLINE = etree.XPath("(//h1)[1]/following::*[position() <= 300]")
+MAX_LEADS = 2
+_LINKS = etree.XPath(".//a")
+
+
+def lead_paragraphs(sel: Selector, body: list[str]) -> list[str]:
+    """The standfirst shown between the headline and the body (an element named as an
+    intro, lead, standfirst, summary, excerpt, chapo... — not "teaser", which names
+    related-story cards as often — whose text the body
+    lacks): generic extractors often drop it with the header it sits in. Read up to
+    the first body paragraph only, so related-story teasers further down never count."""
+    root = sel.root if isinstance(sel.root, etree._Element) else None
+    if root is None or not body:
+        return []
+    in_body = _key(" ".join(body))
+    first = _key(body[0])[:60]
+    found: list[str] = []
+    for node in elements(_AFTER_HEADLINE, root):
+        if _in_furniture(node) or node.tag in _NOT_TEXT:
+            continue
+        if node.tag in ("p", "li", "blockquote") and first and first in _key(_text(node)):
+            break  # the body starts here
+        label = f"{node.get('class') or ''} {node.get('id') or ''}"
+        if not _LEAD_CLASS.search(label) or _NOT_LEAD.search(label) or any(found_in(node, f) for f in found):
+            continue
+        if any(a.tag == "figure" or _NOT_LEAD.search(a.get("class") or "") for a in node.iterancestors()):
+            continue
+        text = _text(node)
+        key = _key(text)
+        if _is_lead(text) and key not in in_body and "©" not in text and len(elements(_LINKS, node)) <= 2:
+            in_body += key
+            found.append(text)
+            if len(found) >= MAX_LEADS:
+                break
+    return found
+
+
+def _is_lead(text: str) -> bool:
+    """A standfirst reads as a sentence: 8+ words (or 40+ unspaced-script characters)."""
+    if not 40 <= len(text) <= 1500:
+        return False
+    return len(text.split()) >= 8 or len(_UNSPACED.findall(text)) >= 40
+
+
+def found_in(node: Any, text: str) -> bool:
+    return _key(text) in _key(_text(node))

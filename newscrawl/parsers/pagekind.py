@@ -14,8 +14,9 @@ Signals, strongest first:
 3. URL path segments (``NON_ARTICLE_PATHS``, extendable per parser).
 
 A video or gallery signal is overruled by the main content: a page whose own
-paragraphs hold an article's worth of prose (``MIN_ARTICLE_CHARS``) is an article
-that embeds a player or a slideshow, and is parsed as one.
+paragraphs hold a few sentences of prose (``MIN_ARTICLE_CHARS``) is an article
+that embeds a player or a slideshow, and is parsed as one (skipping it would lose
+its text for good: skipped pages are remembered and never fetched again).
 """
 
 from __future__ import annotations
@@ -38,20 +39,26 @@ NON_ARTICLE_PATHS: dict[str, str] = {
 _NOT_ARTICLES = {"ImageGallery": "gallery", "MediaGallery": "gallery", "VideoObject": "video"}
 
 
-MIN_ARTICLE_CHARS = 600  # characters of paragraph prose (outside page furniture)
+MIN_ARTICLE_CHARS = 300  # characters of paragraph prose (outside page furniture): a few sentences
 _PROSE = etree.XPath("//p[not(ancestor::nav or ancestor::footer or ancestor::aside or ancestor::header)]")
+
+
+def prose_chars(sel: Selector, enough: int | None = None) -> int:
+    """Characters of the page's own ``<p>`` paragraphs outside navigation, headers,
+    footers and asides (counting stops once ``enough`` is reached)."""
+    if not isinstance(sel.root, etree._Element):
+        return 0
+    total = 0
+    for node in elements(_PROSE, sel.root):
+        total += len("".join(str(t) for t in node.itertext()).strip())
+        if enough is not None and total >= enough:
+            break
+    return total
 
 
 def has_article_text(sel: Selector) -> bool:
     """The page's own ``<p>`` paragraphs hold an article's worth of text."""
-    if not isinstance(sel.root, etree._Element):
-        return False
-    total = 0
-    for node in elements(_PROSE, sel.root):
-        total += len("".join(str(t) for t in node.itertext()).strip())
-        if total >= MIN_ARTICLE_CHARS:
-            return True
-    return False
+    return prose_chars(sel, MIN_ARTICLE_CHARS) >= MIN_ARTICLE_CHARS
 
 
 def page_kind(sel: Selector, url: str, paths: Mapping[str, str] = NON_ARTICLE_PATHS) -> str | None:
