@@ -13,28 +13,26 @@ original article, exported by a publisher spider (arab_news, asharq_al_awsat, al
    ``MAX_DISTANCE`` bits. Texts under ``MIN_WORDS`` words get no fingerprint: a one-line
    lede cannot be told apart from another, so such items link only by URL.
 
-Within one run ``LinkingPipeline`` keeps the originals in memory: every publisher item
-that passes through it, plus (loaded once, when the first aggregator item arrives) the
-lines the publisher spiders exported under ``<NEWSCRAWL_DATA_DIR>/<spider>/*.jsonl`` in
-the last ``WINDOW`` — ``make demo`` runs daily8 after them, so its items are linked.
+Within one run ``LinkingPipeline`` indexes every publisher item that passes through it
+(canonical URLs, and fingerprints by ``keys``). Across runs and machines the seen-store
+(``NEWSCRAWL_STATE``) is the index: every original durably exported is remembered there
+with its fingerprint (``SeenStore.commit``), so a Daily8 crawl on a fresh worker or a
+Scrapyd node finds originals exported anywhere, by ``original_url`` (``store.get``) or by
+fingerprint (``store.find_original``, an indexed lookup: as fast at a million originals as
+at a thousand; ``make bench`` measures it). No export file is read.
 
-Across runs, the seen-store (``NEWSCRAWL_STATE``) is the index: it stores ``id``,
-``canonical_url`` and ``fingerprint(title, body)`` of each exported original and answers
-the same two questions. ``bands(fp)`` splits a fingerprint into four 16-bit keys: two
-fingerprints within ``MAX_DISTANCE`` (3) bits share at least one band (pigeonhole), so
-a store indexes bands and compares only the candidates sharing one.
+``bands(fp)`` / ``keys(fp)`` split a fingerprint into index keys such that two fingerprints
+within ``MAX_DISTANCE`` (3) bits share at least one (pigeonhole), so an index compares
+only the candidates sharing a key.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-import time
-from datetime import timedelta
+from collections import defaultdict
 from functools import lru_cache
 from hashlib import blake2b
-from pathlib import Path
 from typing import Any, Self
 
 from itemadapter import ItemAdapter
@@ -51,7 +49,6 @@ AGGREGATORS = ("daily8",)
 PUBLISHERS = tuple(s for s in SOURCES if s not in AGGREGATORS)
 MIN_WORDS = 50
 MAX_DISTANCE = 3
-WINDOW = timedelta(days=7)
 
 _DIACRITICS = re.compile("[\u064b-\u0652\u0670\u0640]")  # harakat, dagger alef, tatweel
 _FOLD = str.maketrans("أإآٱىة", "اااايه")
@@ -101,8 +98,26 @@ def distance(a: int, b: int) -> int:
 
 
 def bands(fp: int) -> tuple[int, int, int, int]:
-    """Four 16-bit keys; near-duplicates (<= 3 bits apart) share at least one."""
+    """Four 16-bit keys; near-duplicates (<= 3 bits apart) share at least one.
+
+    The Redis store's index (a set per band): few keys, but a band is shared by one
+    original in 65,536, so candidates grow with the store (~60 at a million)."""
     return (fp & 0xFFFF, fp >> 16 & 0xFFFF, fp >> 32 & 0xFFFF, fp >> 48 & 0xFFFF)
+
+
+_BLOCKS = ((0, 13), (13, 13), (26, 13), (39, 13), (52, 12))  # (offset, width): 64 bits in 5 blocks
+_PAIRS = tuple((i, j) for i in range(5) for j in range(i + 1, 5))
+
+
+def keys(fp: int) -> tuple[int, ...]:
+    """Ten 30-bit keys (4-bit pair number + 26 bits); near-duplicates share at least one.
+
+    64 bits in five blocks: 3 differing bits touch at most 3 blocks, so at least 2 blocks
+    are equal, and the key of that pair of blocks is the same (pigeonhole). A key is shared
+    by one unrelated original in 2^26: the candidates stay ~0 up to millions of originals,
+    so a lookup costs the same at 1k and 1M (the SQLite store's and the in-run index)."""
+    b = [fp >> offset & ((1 << width) - 1) for offset, width in _BLOCKS]
+    return tuple(n << 26 | b[i] << 13 | b[j] for n, (i, j) in enumerate(_PAIRS))
 
 
 def id_from_url(url: str | None) -> str | None:
@@ -117,11 +132,11 @@ def id_from_url(url: str | None) -> str | None:
 
 
 class Originals:
-    """In-memory index of exported originals: canonical URL -> id, fingerprints."""
+    """In-memory index of this run's originals: canonical URL -> id, fingerprints by key."""
 
     def __init__(self) -> None:
         self.by_url: dict[str, str] = {}
-        self.prints: list[tuple[int, str]] = []
+        self.by_key: defaultdict[int, list[tuple[int, str]]] = defaultdict(list)
 
     def add(self, item: dict[str, Any]) -> None:
         if not item.get("id"):
@@ -130,16 +145,16 @@ class Originals:
             if url:
                 self.by_url[canonical_url(url)] = item["id"]
         if (fp := fingerprint(item.get("title"), item.get("body"))) is not None:
-            self.prints.append((fp, item["id"]))
+            for key in keys(fp):
+                self.by_key[key].append((fp, item["id"]))
 
     def find(self, original_url: str | None, fp: int | None) -> tuple[str, str] | None:
         """(id, how) with how = ``url`` or ``fingerprint``; None when nothing matches."""
         if original_url:
-            found = self.by_url.get(canonical_url(original_url)) or id_from_url(original_url)
-            if found:
+            if found := self.by_url.get(canonical_url(original_url)):
                 return found, "url"
         if fp is not None:
-            near = [(distance(fp, other), id_) for other, id_ in self.prints]
+            near = [(distance(fp, other), id_) for key in keys(fp) for other, id_ in self.by_key.get(key, ())]
             best = min(near, default=None)
             if best and best[0] <= MAX_DISTANCE:
                 return best[1], "fingerprint"
@@ -147,12 +162,18 @@ class Originals:
 
 
 class LinkingPipeline:
-    """Sets ``duplicate_of`` on aggregator items; see the module docstring."""
+    """Sets ``duplicate_of`` on aggregator items; see the module docstring.
+
+    Order: this run's originals (``linked/url``, ``linked/fingerprint``), then the
+    seen-store (``linked/store``), then the id an explicit ``original_url`` maps to
+    (``linked/url``)."""
 
     def __init__(self, crawler: Crawler) -> None:
+        from newscrawl.incremental import SeenState, state_enabled  # circular: it imports this module
+
         self.crawler = crawler
         self.originals = Originals()
-        self._loaded = False
+        self.state = SeenState.of(crawler) if state_enabled(crawler.settings) else None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -165,30 +186,22 @@ class LinkingPipeline:
             return item
         if adapter.get("duplicate_of"):
             return item
-        if not self._loaded:
-            self._load_exports()
+        original_url = adapter.get("original_url")
         fp = fingerprint(adapter.get("title"), adapter.get("body"))
-        if found := self.originals.find(adapter.get("original_url"), fp):
+        found = self.originals.find(original_url, fp) or self._from_store(original_url, fp)
+        if found is None and (mapped := id_from_url(original_url)):
+            found = mapped, "url"
+        if found and found[0] != adapter.get("id"):
             adapter["duplicate_of"], how = found
-            self._inc(f"linked/{how}")
+            inc(self.crawler, f"linked/{how}")
         return item
 
-    def _load_exports(self) -> None:
-        self._loaded = True
-        root = Path(self.crawler.settings.get("NEWSCRAWL_DATA_DIR") or "data")
-        cutoff = time.time() - WINDOW.total_seconds()
-        for spider in PUBLISHERS:
-            for path in sorted((root / spider).glob("*.jsonl")):
-                if path.stat().st_mtime < cutoff:
-                    continue
-                for line in path.read_text("utf-8").splitlines():
-                    try:
-                        self.originals.add(json.loads(line))
-                    except (ValueError, TypeError, AttributeError):
-                        self._inc("linked/unreadable_lines")  # cut short by a crash: not exported
-                        continue
-                    self._inc("linked/originals_loaded")
-        logger.info("Linking: %d originals indexed", len(self.originals.by_url))
-
-    def _inc(self, key: str) -> None:
-        inc(self.crawler, key)
+    def _from_store(self, original_url: str | None, fp: int | None) -> tuple[str, str] | None:
+        if self.state is None:
+            return None
+        store = self.state.store
+        if original_url and (record := store.get(original_url)):
+            return record.id, "store"
+        if fp is not None and (found := store.find_original(fp)):
+            return found, "store"
+        return None

@@ -9,9 +9,17 @@
 - ``redis://``/``rediss://``/``unix://``: Redis, shared by several machines (``redis`` is
   imported lazily). Keys: ``newscrawl:seen:article:<id>`` (hash: fingerprint, lastmod,
   exported_at), ``newscrawl:seen:url:<canonical url>`` -> id,
-  ``newscrawl:seen:band:<i>:<16-bit band>`` (set of ``<id> <simhash hex>``). Durability is
-  the server's: run it with ``appendonly yes`` if a Redis crash must not forget exports;
+  ``newscrawl:seen:band:<i>:<16-bit band>`` (set of ``<id> <simhash hex>``),
+  ``newscrawl:seen:claim:<id>`` -> owner (expires). Durability is the server's: run it
+  with ``appendonly yes`` if a Redis crash must not forget exports;
 - ``off``: no store (every run fetches and exports everything).
+
+Exactly once across workers: ``claim(id, fingerprint, owner)`` atomically takes an
+article for one crawl before it is exported (Redis: a script doing ``SET`` only when no
+other owner holds the key and the stored fingerprint differs; SQLite: one ``BEGIN
+IMMEDIATE`` transaction). ``commit(exports, owner)`` records a batch of durable exports
+in one transaction and releases their claims; a crawl that dies leaves claims that
+expire after ``CLAIM_TTL`` seconds (its journal's replay releases them sooner).
 
 A record is keyed by the article ``id``; every canonical URL the article was
 requested or published under points at it, so ``get`` takes an id or a URL.
@@ -22,28 +30,33 @@ a feed date newer than it means "changed, fetch again".
 Cross-spider linking (Daily8 republications, see ``newscrawl.linking``):
 ``remember_original(id, simhash)`` when a publisher's article is durably exported,
 ``find_original(simhash)`` -> the id of the nearest remembered original within
-``linking.MAX_DISTANCE`` bits. Originals are indexed by ``linking.bands`` (four 16-bit
-keys; near-duplicates share one), so a lookup compares only a few candidates. A link
-by ``original_url`` needs no extra index: ``get(url)`` answers it.
+``linking.MAX_DISTANCE`` bits. SQLite indexes originals by ``linking.keys`` (ten 30-bit
+keys, a table with one row per key): a lookup reads ~10 index entries whatever the store
+size. Redis indexes them by ``linking.bands`` (four 16-bit band sets, few keys). A link by
+``original_url`` needs no extra index: ``get(url)`` answers it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
+import time
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from newscrawl.linking import MAX_DISTANCE, bands, distance
+from newscrawl.linking import MAX_DISTANCE, bands, distance, keys
 from newscrawl.text import canonical_url, clean_text
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 PREFIX = "newscrawl:seen:"
+CLAIM_TTL = 3600.0  # seconds a claim of a crawl that died blocks the article for others
+Claim = Literal["ok", "claimed", "exported"]
 
 
 @dataclass(frozen=True)
@@ -56,11 +69,61 @@ class SeenRecord:
     exported_at: str
 
 
+@dataclass(frozen=True)
+class Export:
+    """One durable export to record: the record, every URL it was fetched or published
+    under, and its SimHash when it is an original (a publisher's article)."""
+
+    record: SeenRecord
+    urls: tuple[str, ...] = ()
+    simhash: int | None = None
+
+
+def _norm(text: str | None) -> str:
+    return clean_text(unicodedata.normalize("NFKC", text or "")).casefold()
+
+
 def content_fingerprint(title: str | None, body: str | None) -> str:
     """sha256 of the normalised title and body: whitespace, bidi marks, Unicode forms
-    and case do not count; any change of words does."""
-    parts = [clean_text(unicodedata.normalize("NFKC", p or "")).casefold() for p in (title, body)]
+    and case do not count; any change of words does. The fingerprint of stores written
+    before ``record_fingerprint`` (unprefixed hex)."""
+    parts = [_norm(p) for p in (title, body)]
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+# Not the record's content: when and where it was fetched, which layer extracted what,
+# and what the crawl itself sets (``modified_at`` of an update, ``duplicate_of``).
+VOLATILE_FIELDS = frozenset({"url", "crawled_at", "modified_at", "duplicate_of", "extraction"})
+FINGERPRINT_VERSION = "v2:"
+
+
+def _normalised(value: Any) -> Any:
+    if isinstance(value, str):
+        return _norm(value)
+    if isinstance(value, Mapping):
+        return {str(k): _normalised(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_normalised(v) for v in value]
+    return value
+
+
+def record_fingerprint(item: Mapping[str, Any]) -> str:
+    """``v2:`` + sha256 of every field of the record except ``VOLATILE_FIELDS``, strings
+    normalised as in ``content_fingerprint``: a parser fix to authors, dates, tags or any
+    new field is a change; re-fetching the same text under another URL is not."""
+    content = {
+        k: _normalised(v) for k, v in item.items() if k not in VOLATILE_FIELDS and v not in (None, [], {})
+    }
+    data = json.dumps(content, ensure_ascii=False, sort_keys=True, default=str)
+    return FINGERPRINT_VERSION + hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def same_content(stored: str, item: Mapping[str, Any], fingerprint: str | None = None) -> bool:
+    """Is ``item`` what a record with fingerprint ``stored`` was made from? A record of an
+    older store (title+body fingerprint) is compared the old way."""
+    if stored.startswith(FINGERPRINT_VERSION):
+        return stored == (fingerprint or record_fingerprint(item))
+    return stored == content_fingerprint(item.get("title"), item.get("body"))
 
 
 def newer(candidate: str | None, than: str | None) -> bool:
@@ -98,41 +161,64 @@ class SeenStore(ABC):
     def get(self, key: str) -> SeenRecord | None:
         """The record of an exported article, by id or by any of its URLs."""
 
-    def is_known(self, key: str) -> bool:
-        return self.get(key) is not None
-
-    @abstractmethod
     def mark_exported(self, record: SeenRecord, urls: Iterable[str] = ()) -> None:
         """Record (or replace) an export; ``urls`` all point at ``record.id`` afterwards.
         Returns only once the write is durable (SQLite) or acknowledged (Redis)."""
+        self.commit([Export(record, tuple(urls))])
+
+    @abstractmethod
+    def commit(self, exports: Sequence[Export], owner: str | None = None) -> None:
+        """Record a batch of exports in one durable transaction (and remember the
+        originals among them); then release ``owner``'s claims on them."""
+
+    @abstractmethod
+    def claim(self, article_id: str, fingerprint: str, owner: str, *, force: bool = False) -> Claim:
+        """Atomically take ``article_id`` for ``owner`` before exporting it: ``claimed`` if
+        another live owner holds it, ``exported`` if the stored fingerprint is this one
+        (unless ``force``: an explicit re-export), else ``ok`` (held for ``CLAIM_TTL``)."""
+
+    @abstractmethod
+    def release(self, owner: str, ids: Iterable[str] = ()) -> None:
+        """Drop ``owner``'s claims (on ``ids``; SQLite: on all when ``ids`` is empty)."""
 
     @abstractmethod
     def remember_original(self, article_id: str, simhash: int) -> None:
         """Remember that ``article_id`` (an original, not a republication) has this SimHash."""
 
     @abstractmethod
-    def _candidates(self, simhash: int) -> Iterable[tuple[str, int]]:
-        """(id, simhash) of remembered originals sharing a band with ``simhash``."""
+    def candidates(self, simhash: int) -> Iterable[tuple[str, int]]:
+        """(id, simhash) of remembered originals sharing an index key with ``simhash``."""
 
     def find_original(self, simhash: int, max_distance: int = MAX_DISTANCE) -> str | None:
         """The id of the nearest remembered original within ``max_distance`` bits, if any."""
-        near = sorted((distance(simhash, fp), id_) for id_, fp in self._candidates(simhash))
+        near = sorted((distance(simhash, fp), id_) for id_, fp in self.candidates(simhash))
         return near[0][1] if near and near[0][0] <= max_distance else None
 
     @abstractmethod
     def close(self) -> None: ...
 
 
+def _signed(fp: int) -> int:
+    """A 64-bit SimHash as SQLite's signed INTEGER."""
+    return fp - (1 << 64) if fp >= 1 << 63 else fp
+
+
 class SqliteSeenStore(SeenStore):
-    """SQLite backend: one file, WAL journal, durable commits, safe for several processes."""
+    """SQLite backend: one file, WAL journal, durable commits, safe for several processes.
+
+    Marks are committed with ``synchronous=FULL``; claims go through a second connection
+    with ``synchronous=NORMAL`` (no fsync: a claim only has to survive the process, and
+    a machine crash kills the claimant too)."""
 
     SCHEMA = (
         "CREATE TABLE IF NOT EXISTS articles (id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL,"
         " lastmod TEXT, exported_at TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS urls (url TEXT PRIMARY KEY, id TEXT NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS originals (id TEXT PRIMARY KEY, simhash TEXT NOT NULL,"
-        " b0 INTEGER, b1 INTEGER, b2 INTEGER, b3 INTEGER)",
-        *(f"CREATE INDEX IF NOT EXISTS originals_b{i} ON originals (b{i})" for i in range(4)),
+        "CREATE TABLE IF NOT EXISTS claims (id TEXT PRIMARY KEY, owner TEXT NOT NULL, expires REAL NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS original_prints (oid INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL,"
+        " simhash INTEGER NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS original_keys (key INTEGER NOT NULL, oid INTEGER NOT NULL,"
+        " PRIMARY KEY (key, oid)) WITHOUT ROWID",
     )
 
     def __init__(self, path: Path | str) -> None:
@@ -143,8 +229,21 @@ class SqliteSeenStore(SeenStore):
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
             for statement in self.SCHEMA:
                 self.db.execute(statement)
+            self._migrate_originals()
+        self.claims = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self.claims.execute("PRAGMA synchronous=NORMAL")
+
+    def _migrate_originals(self) -> None:
+        """Stores written before the key index kept ``originals(id, simhash hex, b0..b3)``."""
+        old = self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'originals'")
+        if old.fetchone() is None:
+            return
+        for id_, fp in self.db.execute("SELECT id, simhash FROM originals").fetchall():
+            self._remember(str(id_), int(fp, 16))
+        self.db.execute("DROP TABLE originals")
 
     def get(self, key: str) -> SeenRecord | None:
         url = _url_key(key)
@@ -158,34 +257,108 @@ class SqliteSeenStore(SeenStore):
         ).fetchone()
         return SeenRecord(*row) if row else None
 
-    def mark_exported(self, record: SeenRecord, urls: Iterable[str] = ()) -> None:
-        with self.db:  # BEGIN ... COMMIT (rolled back on error)
+    def commit(self, exports: Sequence[Export], owner: str | None = None) -> None:
+        if not exports:
+            return
+        with self.db:  # BEGIN ... COMMIT (rolled back on error): one fsync for the batch
             self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute(
+            self.db.executemany(
                 "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?)",
-                (record.id, record.fingerprint, record.lastmod, record.exported_at),
+                [
+                    (e.record.id, e.record.fingerprint, e.record.lastmod, e.record.exported_at)
+                    for e in exports
+                ],
             )
             self.db.executemany(
                 "INSERT OR REPLACE INTO urls VALUES (?, ?)",
-                [(canonical_url(u), record.id) for u in set(urls)],
+                list({(canonical_url(u), e.record.id) for e in exports for u in e.urls}),
             )
+            for e in exports:
+                if e.simhash is not None:
+                    self._remember(e.record.id, e.simhash)
+            if owner is not None:
+                self.db.executemany(
+                    "DELETE FROM claims WHERE id = ? AND owner = ?", [(e.record.id, owner) for e in exports]
+                )
+
+    def claim(self, article_id: str, fingerprint: str, owner: str, *, force: bool = False) -> Claim:
+        now = time.time()
+        with self.claims:
+            self.claims.execute("BEGIN IMMEDIATE")  # the lookup and the claim in one transaction
+            self.claims.execute("DELETE FROM claims WHERE id = ? AND expires < ?", (article_id, now))
+            self.claims.execute(
+                "INSERT OR IGNORE INTO claims VALUES (?, ?, ?)", (article_id, owner, now + CLAIM_TTL)
+            )
+            (holder,) = self.claims.execute("SELECT owner FROM claims WHERE id = ?", (article_id,)).fetchone()
+            if holder != owner:
+                return "claimed"
+            if not force:
+                row = self.claims.execute(
+                    "SELECT fingerprint FROM articles WHERE id = ?", (article_id,)
+                ).fetchone()
+                if row is not None and row[0] == fingerprint:
+                    self.claims.execute("DELETE FROM claims WHERE id = ? AND owner = ?", (article_id, owner))
+                    return "exported"
+            return "ok"
+
+    def release(self, owner: str, ids: Iterable[str] = ()) -> None:
+        wanted = list(ids)
+        with self.claims:
+            if wanted:
+                self.claims.executemany(
+                    "DELETE FROM claims WHERE id = ? AND owner = ?", [(i, owner) for i in wanted]
+                )
+            else:
+                self.claims.execute("DELETE FROM claims WHERE owner = ?", (owner,))
+
+    def _remember(self, article_id: str, simhash: int) -> None:
+        self.db.execute("DELETE FROM original_keys WHERE oid IN"
+                        " (SELECT oid FROM original_prints WHERE id = ?)", (article_id,))  # fmt: skip
+        self.db.execute("DELETE FROM original_prints WHERE id = ?", (article_id,))
+        cursor = self.db.execute(
+            "INSERT INTO original_prints (id, simhash) VALUES (?, ?)", (article_id, _signed(simhash))
+        )
+        oid = cursor.lastrowid
+        self.db.executemany(
+            "INSERT OR IGNORE INTO original_keys VALUES (?, ?)", [(k, oid) for k in keys(simhash)]
+        )
 
     def remember_original(self, article_id: str, simhash: int) -> None:
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute(
-                "INSERT OR REPLACE INTO originals VALUES (?, ?, ?, ?, ?, ?)",
-                (article_id, f"{simhash:016x}", *bands(simhash)),
-            )
+            self._remember(article_id, simhash)
 
-    def _candidates(self, simhash: int) -> Iterable[tuple[str, int]]:
+    def candidates(self, simhash: int) -> Iterable[tuple[str, int]]:
         rows = self.db.execute(
-            "SELECT id, simhash FROM originals WHERE b0 = ? OR b1 = ? OR b2 = ? OR b3 = ?", bands(simhash)
+            "SELECT DISTINCT p.id, p.simhash FROM original_keys k JOIN original_prints p ON p.oid = k.oid"
+            f" WHERE k.key IN ({','.join('?' * 10)})",
+            keys(simhash),
         )
-        return [(str(id_), int(fp, 16)) for id_, fp in rows]
+        return [(str(id_), int(fp) & (1 << 64) - 1) for id_, fp in rows]
 
     def close(self) -> None:
+        self.claims.close()
         self.db.close()
+
+
+# KEYS: claim, article. ARGV: owner, fingerprint, ttl ms, force ("1"/"0").
+CLAIM_SCRIPT = """
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return 'claimed' end
+if ARGV[4] ~= '1' and redis.call('HGET', KEYS[2], 'fingerprint') == ARGV[2] then
+  if holder then redis.call('DEL', KEYS[1]) end
+  return 'exported'
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+return 'ok'
+"""
+# KEYS: claims. ARGV: owner. Deletes each claim still held by owner.
+RELEASE_SCRIPT = """
+for _, key in ipairs(KEYS) do
+  if redis.call('GET', key) == ARGV[1] then redis.call('DEL', key) end
+end
+return 0
+"""
 
 
 class RedisSeenStore(SeenStore):
@@ -197,9 +370,14 @@ class RedisSeenStore(SeenStore):
         self.url = url
         self.prefix = prefix
         self.redis: Any = client or redis.Redis.from_url(url, decode_responses=True)
+        self._claim = self.redis.register_script(CLAIM_SCRIPT)
+        self._release = self.redis.register_script(RELEASE_SCRIPT)
 
     def _article(self, article_id: str) -> str:
         return f"{self.prefix}article:{article_id}"
+
+    def _claim_key(self, article_id: str) -> str:
+        return f"{self.prefix}claim:{article_id}"
 
     def get(self, key: str) -> SeenRecord | None:
         url = _url_key(key)
@@ -213,17 +391,36 @@ class RedisSeenStore(SeenStore):
             return None
         return SeenRecord(key, fields["fingerprint"], fields.get("lastmod") or None, fields["exported_at"])
 
-    def mark_exported(self, record: SeenRecord, urls: Iterable[str] = ()) -> None:
-        mapping = {
-            "fingerprint": record.fingerprint,
-            "lastmod": record.lastmod or "",
-            "exported_at": record.exported_at,
-        }
+    def commit(self, exports: Sequence[Export], owner: str | None = None) -> None:
+        if not exports:
+            return
         pipe = self.redis.pipeline(transaction=True)  # MULTI/EXEC: all keys or none
-        pipe.hset(self._article(record.id), mapping=mapping)
-        for url in set(urls):
-            pipe.set(f"{self.prefix}url:{canonical_url(url)}", record.id)
+        for e in exports:
+            mapping = {
+                "fingerprint": e.record.fingerprint,
+                "lastmod": e.record.lastmod or "",
+                "exported_at": e.record.exported_at,
+            }
+            pipe.hset(self._article(e.record.id), mapping=mapping)
+            for url in set(e.urls):
+                pipe.set(f"{self.prefix}url:{canonical_url(url)}", e.record.id)
+            if e.simhash is not None:
+                for key in self._bands(e.simhash):
+                    pipe.sadd(key, f"{e.record.id} {e.simhash:016x}")
         pipe.execute()
+        if owner is not None:
+            self.release(owner, [e.record.id for e in exports])
+
+    def claim(self, article_id: str, fingerprint: str, owner: str, *, force: bool = False) -> Claim:
+        args: list[str | int] = [owner, fingerprint, int(CLAIM_TTL * 1000), "1" if force else "0"]
+        result = str(self._claim(keys=[self._claim_key(article_id), self._article(article_id)], args=args))
+        assert result in ("ok", "claimed", "exported"), result
+        return result  # type: ignore[return-value]
+
+    def release(self, owner: str, ids: Iterable[str] = ()) -> None:
+        claim_keys = [self._claim_key(i) for i in ids]
+        if claim_keys:
+            self._release(keys=claim_keys, args=[owner])
 
     def _bands(self, simhash: int) -> list[str]:
         return [f"{self.prefix}band:{i}:{band}" for i, band in enumerate(bands(simhash))]
@@ -234,7 +431,7 @@ class RedisSeenStore(SeenStore):
             pipe.sadd(key, f"{article_id} {simhash:016x}")
         pipe.execute()
 
-    def _candidates(self, simhash: int) -> Iterable[tuple[str, int]]:
+    def candidates(self, simhash: int) -> Iterable[tuple[str, int]]:
         out = []
         for member in self.redis.sunion(self._bands(simhash)):
             id_, _, fp = str(member).rpartition(" ")

@@ -22,6 +22,9 @@ NEWSCRAWL_DATA_DIR = os.environ.get("NEWSCRAWL_DATA_DIR", "data")
 # Seen-store: SQLite path (default <data dir>/state/seen.sqlite3) or redis:// URL; "off"
 # disables incremental crawling (docs/incremental.md).
 NEWSCRAWL_STATE = os.environ.get("NEWSCRAWL_STATE") or None
+# Group commit: exported articles are marked seen in batches, every this many seconds
+# (one fsync per output file and one store transaction per batch); 0 = after every article.
+NEWSCRAWL_COMMIT_INTERVAL = 1.0
 # Write FEEDS automatically (off when the user passes -o/-O or sets FEEDS).
 NEWSCRAWL_FEEDS = True
 # Raw-page archive: every fetched article response in <dir>/<spider>-<time>-<host>-<pid>.warc.gz;
@@ -71,7 +74,11 @@ ITEM_PIPELINES = {
     "newscrawl.database.DatabasePipeline": 800,  # NEWSCRAWL_DB_URL set: upsert into a database
     "newscrawl.pipelines.LayerStatsPipeline": 900,
 }
-ADDONS = {"newscrawl.addons.NewscrawlAddon": 0}
+ADDONS = {
+    "newscrawl.addons.NewscrawlAddon": 0,
+    # FEED_STORAGES wrapped: an article is marked seen once its line is durable (docs/incremental.md)
+    "newscrawl.incremental.SeenAddon": 20,
+}
 EXTENSIONS = {
     "newscrawl.startup.StartupCheck": -1000,  # first: unwritable output, broken store -> exit 1
     "newscrawl.extensions.StatsFile": 500,

@@ -196,15 +196,25 @@ def test_pipeline_links_by_url_and_by_fingerprint(tmp_path: Path) -> None:
     assert crawler.stats.get_value("newscrawl/linked/url") == 1
 
 
-def test_pipeline_reads_originals_exported_earlier_in_the_run(tmp_path: Path) -> None:
+def test_pipeline_finds_originals_in_the_seen_store_not_in_export_files(tmp_path: Path) -> None:
+    """A fresh worker (no export files) links through the store; export files are not read."""
+    from newscrawl.seen import Export, SeenRecord, SqliteSeenStore
+
+    an = original()
     export = tmp_path / "arab_news" / "2026-11-20T09-00-00.jsonl"
     export.parent.mkdir()
-    export.write_text(json.dumps(original()) + "\n" + '{"id": "arab_news:1", "ti', "utf-8")  # cut short
+    export.write_text(json.dumps(an) + "\n", "utf-8")
+    crawler, pipe = linker(tmp_path)  # its store: <data dir>/state/seen.sqlite3, empty
+    assert pipe.process_item(parse(PAGES["republished-arab-news"])).get("duplicate_of") is None
+
+    store = SqliteSeenStore(tmp_path / "state" / "seen.sqlite3")
+    record = SeenRecord(an["id"], "v2:x", None, "2026-11-20T09:00:00+00:00")
+    store.commit([Export(record, (an["url"],), fingerprint(an["title"], an["body"]))])
+    store.close()
     crawler, pipe = linker(tmp_path)
     item = pipe.process_item(parse(PAGES["republished-arab-news"]))
     assert item["duplicate_of"] == "arab_news:2622140"
-    assert crawler.stats.get_value("newscrawl/linked/originals_loaded") == 1
-    assert crawler.stats.get_value("newscrawl/linked/unreadable_lines") == 1
+    assert crawler.stats.get_value("newscrawl/linked/store") == 1
 
 
 # --- crawling through replay -------------------------------------------------

@@ -27,7 +27,7 @@ from scrapy.utils.test import get_crawler
 
 from newscrawl.discovery import Link, sitemap_links
 from newscrawl.incremental import Journal, Mark, replay_journal
-from newscrawl.seen import SeenRecord, SqliteSeenStore, content_fingerprint
+from newscrawl.seen import Export, SeenRecord, SqliteSeenStore, record_fingerprint
 from newscrawl.spiders.arab_news import ArabNewsSpider
 from tests.conftest import FIXTURES, ROOT, CrawlResult, run_crawl
 from tests.redis_server import redis_url  # noqa: F401  (fixture)
@@ -42,6 +42,7 @@ PAGE = """<!DOCTYPE html>
 <title>{title} | Arab News</title>
 <link rel="canonical" href="{url}">
 <meta property="og:title" content="{title} | Arab News">
+<meta property="og:image" content="{url}/lead.jpg">
 <script type="application/ld+json">{jsonld}</script>
 </head><body><article>
 <h1>{title}</h1>
@@ -59,6 +60,7 @@ class Story:
     page_modified: datetime | None = None  # JSON-LD dateModified on the page
     in_feed: bool = True
     in_sitemap: bool = False
+    author: str = "Staff Reporter"
 
     @property
     def url(self) -> str:
@@ -119,7 +121,7 @@ class Snapshot:
         for s in self.stories:
             jsonld: dict[str, Any] = {"@context": "https://schema.org", "@type": "NewsArticle",
                                       "headline": s.title, "datePublished": s.published.isoformat(),
-                                      "author": {"@type": "Person", "name": "Staff Reporter"}}  # fmt: skip
+                                      "author": {"@type": "Person", "name": s.author}}  # fmt: skip
             if s.page_modified:
                 jsonld["dateModified"] = s.page_modified.isoformat()
             body = "".join(f"<p>{p}</p>" for p in s.paragraphs())
@@ -264,21 +266,30 @@ def test_changed_article_is_refetched_and_exported_once_as_an_update(tmp_path: P
     assert update["modified_at"] == first.page_modified.isoformat() and "Update 3" in update["body"]
 
 
-def test_explicit_urls_are_fetched_but_unchanged_content_is_not_exported(tmp_path: Path) -> None:
+def test_explicit_urls_are_always_exported_and_any_field_change_is_an_update(tmp_path: Path) -> None:
     snap = Snapshot(tmp_path / "snapshot")
     story, other = snap.add(2)
     crawl = Runner(tmp_path, str(tmp_path / "seen.sqlite3"), snap.write())
-    crawl()
-    run = crawl(args={"urls": story.url})
-    assert (run.article_requests, len(run.items)) == (1, 0)
-    assert run.stat("newscrawl/seen/explicit") == 1 and run.stat("newscrawl/seen/unchanged") == 1
+    [first, _] = sorted(crawl().items, key=lambda i: i["id"])
+    # -a urls is the re-parse path: an unchanged article is exported again, as it is
+    run = crawl(args={"urls": f"{story.url},{story.url}"})
+    assert (run.article_requests, len(run.items)) == (1, 1)  # still once per run
+    [again] = run.items
+    assert run.stat("newscrawl/seen/explicit") == 2 and run.stat("newscrawl/seen/reexported") == 1
+    assert {k: v for k, v in again.items() if k != "crawled_at"} == {
+        k: v for k, v in first.items() if k != "crawled_at"
+    }
+    # a feed crawl still skips it: nothing changed
+    assert (crawl().article_requests, len(crawl().items)) == (0, 0)
 
-    story.version = 2
+    # a change outside title and body (a parser fix to the byline) is an update
+    story.author = "Desk Editor"
     snap.write()
     run = crawl(args={"urls": f"{story.url},{other.url}"})
     assert run.article_requests == 2
-    [update] = run.items
-    assert update["id"] == story.id and "Update 2" in update["body"]
+    assert run.stat("newscrawl/seen/updated") == 1 and run.stat("newscrawl/seen/reexported") == 1
+    update = next(i for i in run.items if i["id"] == story.id)
+    assert update["authors"] == ["Desk Editor"] and update["body"] == first["body"]
     assert update["modified_at"] == update["crawled_at"]  # no date said when: when we saw it
 
 
@@ -414,7 +425,7 @@ def test_jobdir_pause_and_resume(tmp_path: Path) -> None:
     job = f"JOBDIR={tmp_path / 'job'}"
     out1, out2 = tmp_path / "out1.jsonl", tmp_path / "out2.jsonl"
     code = _interrupt(_crawl_cmd(root, tmp_path, out1, "-s", job), out1, 3, signal.SIGINT)
-    assert code == 0
+    assert code >= 0  # it stopped itself (a paused run fails the finish-reason monitor: exit 3)
     stats1 = json.loads(out1.with_suffix(".stats.json").read_text("utf-8"))
     assert stats1["finish_reason"] == "shutdown"
     assert list((tmp_path / "job" / "requests.queue").iterdir())  # pending requests were pickled
@@ -463,58 +474,115 @@ def test_remote_feeds_mark_articles_only_once_stored(tmp_path: Path, upload: str
     assert len(_complete_lines(out1)) == 3  # the local feed got every line in both cases
     if upload == "fail.jsonl":  # upload lost: nothing was marked, run 2 exports them again
         assert sorted(i["id"] for i in second) == sorted(s.id for s in stories)
+        log = out1.with_suffix(".log").read_text("utf-8")
+        assert "'newscrawl/export/failed': 1" in log and "'newscrawl/export/unmarked': 3" in log
     else:
         assert len(uploaded) == 3 and second == []
+
+
+def test_a_feed_that_fails_mid_run_fails_the_run_and_marks_nothing_it_lost(tmp_path: Path) -> None:
+    """/dev/full takes the file open and every write, then fails the flush (ENOSPC): the
+    run stops with ``feed_failed``, counts it, and marks nothing that went to that feed."""
+    snap = Snapshot(tmp_path / "snapshot", delay_ms=60)
+    stories = snap.add(24)  # a crawl of a few seconds: the first group commit finds the failure
+    root = snap.write()
+    out1, out2 = tmp_path / "out1.jsonl", tmp_path / "out2.jsonl"
+    extra = ("-o", "/dev/full:jsonlines", "-s", "NEWSCRAWL_COMMIT_INTERVAL=0.2")
+    run = subprocess.run(
+        _crawl_cmd(root, tmp_path, out1, *extra),
+        cwd=ROOT,
+        capture_output=True,
+        timeout=240,
+    )
+    stats = json.loads(out1.with_suffix(".stats.json").read_text("utf-8"))
+    assert stats["finish_reason"] == "feed_failed" and stats["newscrawl/export/failed"] == 1
+    assert "newscrawl/seen/marked" not in stats
+    assert "Feed /dev/full failed" in out1.with_suffix(".log").read_text("utf-8")
+    assert run.returncode != 0  # the monitors see the finish reason
+    rerun = subprocess.run(_crawl_cmd(root, tmp_path, out2), cwd=ROOT, capture_output=True, timeout=240)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert sorted(i["id"] for i in _complete_lines(out2)) == sorted(s.id for s in stories)
 
 
 # --- the journal, deterministically -----------------------------------------------------
 
 
-def _mark(node: int, title: str = "T", body: str = "B") -> Mark:
+def _line(node: int, body: str = "B") -> dict[str, Any]:
+    when = {"published_at": "2026-11-20T08:00:00+00:00", "crawled_at": "2026-11-20T09:00:00+00:00"}
+    return {"id": f"arab_news:{node}", "url": f"{SITE}/node/{node}/world", "title": "T", "body": body, **when}
+
+
+def _mark(node: int, body: str = "B", urls: tuple[str, ...] = ()) -> Mark:
+    line = _line(node, body)
     record = SeenRecord(
-        f"arab_news:{node}", content_fingerprint(title, body), None, "2026-11-20T09:00:00+00:00"
+        line["id"], record_fingerprint(line), "2026-11-20T08:30:00+00:00", "2026-11-20T09:00:01+00:00"
     )
-    return Mark(record, [f"{SITE}/node/{node}/world"])
+    return Mark(Export(record, (*urls, line["url"])))
 
 
-def test_journal_replay_marks_only_what_was_written(tmp_path: Path) -> None:
+def _lines(*items: dict[str, Any]) -> bytes:
+    return b"".join(json.dumps(i).encode() + b"\n" for i in items)
+
+
+def test_journal_replay_marks_every_complete_line_the_crawl_wrote(tmp_path: Path) -> None:
     store = SqliteSeenStore(tmp_path / "seen.sqlite3")
     out = tmp_path / "out.jsonl"
-    journal = Journal(tmp_path / "journal", store.url)
-    written, in_flight, cut = _mark(1), _mark(2), _mark(3)
-    done = _mark(4)
-    for mark in (written, in_flight, cut, done):
-        journal.intent(mark, [str(out)])
-    journal.done(done.record.id)
-    out.write_text(
-        json.dumps({"id": "arab_news:1", "title": "T", "body": "B"}) + "\n"
-        + json.dumps({"id": "arab_news:3", "title": "T", "body": "B"})[:20],  # killed mid-write
-        "utf-8",
-    )  # fmt: skip
+    out.write_bytes(_lines(_line(9)))  # an earlier run's line, before this crawl's offset
+    journal = Journal(tmp_path / "journal", store.url, "host:1:x")
+    journal.output(out, out.stat().st_size)
+    for node in (1, 2, 3, 4, 5):
+        assert store.claim(f"arab_news:{node}", "fp", "host:1:x") == "ok"
+        journal.claim(f"arab_news:{node}")
+    redirected = _mark(1, urls=(f"{SITE}/node/1",))
+    journal.intent(redirected)
+    journal.intent(_mark(2))  # its line never reached the file
+    journal.intent(_mark(4))
+    journal.done(["arab_news:4"])  # marked by the crawl itself
+    with out.open("ab") as handle:  # 1 with its intent, 3 without (lost in a power cut), 5 cut short
+        handle.write(_lines(_line(1), _line(3), _line(4)) + json.dumps(_line(5)).encode()[:30])
     # while the crawl lives, its journal is left alone
     assert replay_journal(journal.path, store) == (0, 0) and journal.path.exists()
     journal.close()  # the process died: its lock is gone
-    assert replay_journal(journal.path, store) == (1, 2)
-    assert store.get(f"{SITE}/node/1/world") == written.record
-    assert store.get("arab_news:2") is None and store.get("arab_news:3") is None
-    assert store.get("arab_news:4") is None  # "done" means the crawl marked it itself
+    assert replay_journal(journal.path, store) == (2, 1)
+    assert store.get(f"{SITE}/node/1") == redirected.export.record  # the intent's URLs and dates
+    three = store.get(f"{SITE}/node/3/world")  # from the line alone
+    assert three is not None and three.fingerprint == record_fingerprint(_line(3))
+    assert three.lastmod == "2026-11-20T08:00:00+00:00"
+    for node in (2, 4, 5, 9):
+        assert store.get(f"arab_news:{node}") is None
+    assert store.claim("arab_news:2", "fp", "another crawl") == "ok"  # the dead crawl's claims are gone
     assert not journal.path.exists()
 
 
 def test_journal_replay_ignores_an_older_version_of_the_line(tmp_path: Path) -> None:
     store = SqliteSeenStore(tmp_path / "seen.sqlite3")
     out = tmp_path / "out.jsonl"
-    out.write_text(json.dumps({"id": "arab_news:1", "title": "T", "body": "old"}) + "\n", "utf-8")
-    journal = Journal(tmp_path / "journal", store.url)
-    journal.intent(_mark(1, body="new"), [str(out)])
+    journal = Journal(tmp_path / "journal", store.url, "host:1:x")
+    journal.output(out, 0)
+    out.write_bytes(_lines(_line(1, body="old")))
     journal.close()
-    assert replay_journal(journal.path, store) == (0, 1)
+    newer = SeenRecord("arab_news:1", record_fingerprint(_line(1, "new")), None, "2026-11-21T00:00:00+00:00")
+    store.mark_exported(newer)  # a later crawl exported the new version
+    assert replay_journal(journal.path, store) == (0, 0)
+    assert store.get("arab_news:1") == newer
+
+
+def test_journal_with_a_deferred_output_marks_nothing(tmp_path: Path) -> None:
+    store = SqliteSeenStore(tmp_path / "seen.sqlite3")
+    out = tmp_path / "out.jsonl"
+    journal = Journal(tmp_path / "journal", store.url, "host:1:x")
+    journal.output(out, 0)
+    journal.deferred("s3://bucket/items.jsonl")  # never uploaded: the lines may be only here
+    journal.intent(_mark(1))
+    out.write_bytes(_lines(_line(1)))
+    journal.close()
+    assert replay_journal(journal.path, store) == (0, 1) and store.get("arab_news:1") is None
 
 
 def test_journal_of_another_store_is_left_alone(tmp_path: Path) -> None:
     store = SqliteSeenStore(tmp_path / "seen.sqlite3")
-    journal = Journal(tmp_path / "journal", "redis://elsewhere:6379/0")
-    journal.intent(_mark(1), [])
+    journal = Journal(tmp_path / "journal", "redis://elsewhere:6379/0", "host:1:x")
+    journal.intent(_mark(1))
     journal.close()
     assert replay_journal(journal.path, store) == (0, 0) and journal.path.exists()
 

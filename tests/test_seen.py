@@ -10,6 +10,7 @@ import pytest
 
 from newscrawl import linking
 from newscrawl.seen import (
+    Export,
     RedisSeenStore,
     SeenRecord,
     SeenStore,
@@ -19,6 +20,8 @@ from newscrawl.seen import (
     newer,
     newest,
     open_store,
+    record_fingerprint,
+    same_content,
 )
 from tests.redis_server import redis_url  # noqa: F401  (fixture)
 
@@ -44,7 +47,6 @@ def store(store_url: str, tmp_path: Path) -> Iterator[SeenStore]:
 def test_unknown_keys_are_not_known(store: SeenStore) -> None:
     assert store.get("arab_news:1") is None
     assert store.get(URL) is None
-    assert not store.is_known(URL)
 
 
 def test_record_is_found_by_id_and_by_every_url_form(store: SeenStore) -> None:
@@ -54,7 +56,6 @@ def test_record_is_found_by_id_and_by_every_url_form(store: SeenStore) -> None:
     assert store.get("https://www.arabnews.com/node/2621866") == RECORD
     # canonicalised on both sides: host case, tracking parameters, fragment
     assert store.get("https://WWW.arabnews.com/node/2621866/saudi-arabia?utm_source=x#top") == RECORD
-    assert store.is_known(URL)
     assert store.get("https://www.arabnews.com/node/2621867/saudi-arabia") is None
 
 
@@ -102,6 +103,88 @@ def test_originals_match_linking_fingerprints(store: SeenStore) -> None:
     store.remember_original("arab_news:2622140", fp)
     republished = linking.fingerprint("Beirut and the challenge", body.replace("word3 ", "word3, "))
     assert republished is not None and store.find_original(republished) == "arab_news:2622140"
+
+
+def test_a_batch_is_one_commit_that_remembers_originals_and_releases_claims(store: SeenStore) -> None:
+    other = SeenRecord("arab_news:2621867", "e" * 64, None, "2026-11-20T09:00:00+00:00")
+    assert store.claim(RECORD.id, RECORD.fingerprint, "me") == "ok"
+    store.commit([Export(RECORD, (URL,), 0x0123_4567_89AB_CDEF), Export(other)], owner="me")
+    assert store.get(URL) == RECORD and store.get(other.id) == other
+    assert store.find_original(0x0123_4567_89AB_CDEF) == RECORD.id
+    assert store.claim(RECORD.id, "0" * 64, "you") == "ok"  # released by the commit
+
+
+def test_a_claim_lets_one_owner_export_an_article(store: SeenStore) -> None:
+    assert store.claim(RECORD.id, RECORD.fingerprint, "worker-1") == "ok"
+    assert store.claim(RECORD.id, RECORD.fingerprint, "worker-2") == "claimed"
+    assert store.claim(RECORD.id, RECORD.fingerprint, "worker-2", force=True) == "claimed"
+    assert store.claim(RECORD.id, RECORD.fingerprint, "worker-1") == "ok"  # its own claim
+    store.release("worker-1", [RECORD.id])
+    assert store.claim(RECORD.id, RECORD.fingerprint, "worker-2") == "ok"
+    store.commit([Export(RECORD)], owner="worker-2")
+    # this version is exported: nobody claims it again, unless it is asked for explicitly
+    assert store.claim(RECORD.id, RECORD.fingerprint, "worker-3") == "exported"
+    assert store.claim(RECORD.id, RECORD.fingerprint, "worker-3", force=True) == "ok"
+    assert store.claim(RECORD.id, "0" * 64, "worker-1") == "claimed"  # an update waits for it too
+
+
+def test_an_expired_claim_is_taken_over(tmp_path: Path) -> None:
+    store = SqliteSeenStore(tmp_path / "s.sqlite3")
+    assert store.claim(RECORD.id, "x", "dead-worker") == "ok"
+    assert store.claim(RECORD.id, "x", "live-worker") == "claimed"
+    store.claims.execute("UPDATE claims SET expires = 0")  # CLAIM_TTL later
+    assert store.claim(RECORD.id, "x", "live-worker") == "ok"
+    store.close()
+
+
+def test_record_fingerprint_covers_every_field_but_the_volatile_ones() -> None:
+    item = {"id": "arab_news:1", "url": "https://www.arabnews.com/node/1/world",
+            "title": "Red Sea states agree", "body": "Officials agreed.", "authors": ["Staff Reporter"],
+            "crawled_at": "2026-11-20T09:00:00+00:00", "published_at": "2026-11-20T08:00:00+00:00",
+            "extraction": {"body": "selectors"}}  # fmt: skip
+    fp = record_fingerprint(item)
+    assert fp.startswith("v2:")
+    same = {**item, "url": item["url"] + "/alias", "crawled_at": "2026-11-21T00:00:00+00:00",
+            "extraction": {"body": "generic"}, "modified_at": "2026-11-21T00:00:00+00:00",
+            "title": " Red  Sea states\u200f agree"}  # fmt: skip
+    assert record_fingerprint(same) == fp
+    for field, value in (("authors", ["Desk Editor"]), ("published_at", "2026-11-20T07:00:00+00:00"),
+                         ("tags", ["Gulf"]), ("word_count", 3)):  # fmt: skip
+        assert record_fingerprint({**item, field: value}) != fp, field
+    # a record of an older store (title+body fingerprint) is compared the old way
+    assert same_content(content_fingerprint(item["title"], item["body"]), {**item, "authors": []})
+    assert same_content(fp, same) and not same_content(fp, {**item, "authors": []})
+
+
+def test_originals_of_an_older_sqlite_store_are_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE originals (id TEXT PRIMARY KEY, simhash TEXT NOT NULL,"
+                " b0 INTEGER, b1 INTEGER, b2 INTEGER, b3 INTEGER)")  # fmt: skip
+    fp = 0xFEDC_BA98_7654_3210
+    old.execute(
+        "INSERT INTO originals VALUES (?, ?, ?, ?, ?, ?)", ("arab_news:1", f"{fp:016x}", *linking.bands(fp))
+    )
+    old.commit()
+    old.close()
+    store = SqliteSeenStore(path)
+    assert store.find_original(fp ^ 0b111) == "arab_news:1"
+    store.close()
+
+
+def test_near_duplicates_share_a_key_and_strangers_rarely_do() -> None:
+    import random
+
+    rnd = random.Random(7)
+    for _ in range(2000):
+        fp = rnd.getrandbits(64)
+        near = fp
+        for bit in rnd.sample(range(64), 3):
+            near ^= 1 << bit
+        assert set(linking.keys(fp)) & set(linking.keys(near))
+    shared = sum(bool(set(linking.keys(rnd.getrandbits(64))) & set(linking.keys(rnd.getrandbits(64))))
+                 for _ in range(2000))  # fmt: skip
+    assert shared == 0
 
 
 def test_sqlite_store_is_wal_and_durable(tmp_path: Path) -> None:
