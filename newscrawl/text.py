@@ -353,6 +353,7 @@ def registered_site(url: str) -> str:
 _LANGUAGE_CODE = re.compile(r"^\s*([a-zA-Z]{2})(?:[-_][a-zA-Z0-9]+)*\s*$")
 # Languages written in Arabic script: a page declaring one of these keeps it.
 ARABIC_SCRIPT_LANGUAGES = frozenset(("ar", "fa", "ur", "ps", "ku", "sd", "ug"))
+_LETTER = re.compile(r"[^\W\d_]")
 _ARABIC_LETTER = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 
 
@@ -367,10 +368,11 @@ def language_code(value: str | None) -> str | None:
 def text_script(text: str) -> str | None:
     """``arabic`` when most letters of ``text`` are Arabic script, ``other`` when few
     are, None when there are too few letters to tell."""
-    letters = [ch for ch in text[:3000] if ch.isalpha()]
-    if len(letters) < 20:
+    sample = text[:1500]
+    letters = len(_LETTER.findall(sample))
+    if letters < 20:
         return None
-    arabic = sum(1 for ch in letters if _ARABIC_LETTER.match(ch))
-    if arabic * 2 > len(letters):
+    arabic = len(_ARABIC_LETTER.findall(sample))
+    if arabic * 2 > letters:
         return "arabic"
-    return "other" if arabic * 10 < len(letters) else None
+    return "other" if arabic * 10 < letters else None

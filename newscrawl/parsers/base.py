@@ -41,12 +41,20 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 from parsel import Selector
-from parsel.csstranslator import css2xpath
 from scrapy.http import TextResponse
 
 from newscrawl.parsers import dates, generic
 from newscrawl.parsers.pagekind import NON_ARTICLE_PATHS, page_kind, prose_chars
-from newscrawl.parsers.structured import as_text, jsonld_article, meta, meta_all, names, text_list, urls
+from newscrawl.parsers.structured import (
+    as_text,
+    jsonld_article,
+    meta,
+    meta_all,
+    names,
+    select,
+    text_list,
+    urls,
+)
 from newscrawl.text import (
     ARABIC_SCRIPT_LANGUAGES,
     ParsedDate,
@@ -217,7 +225,7 @@ class ArticleParser:
         first is ever taken without a structured candidate agreeing with it."""
         found: list[str] = []
         for css in (self.title_css, "h1", HEADLINE_CSS, "h2"):
-            for node in sel.css(css)[:5] if css else ():
+            for node in select(sel, css)[:5] if css else ():
                 text = _text_of([node])
                 if text and text not in found and len(text) <= 400:
                     found.append(text)
@@ -255,12 +263,13 @@ class ArticleParser:
         page's own paragraphs that make up JSON-LD ``articleBody``, the generic extractor
         and the page's densest paragraph block (``generic.choose_body``)."""
         for css in self.body_css:
-            containers = response.css(css)
+            containers = select(response.selector, css)
             if not containers:
                 continue
-            container = _detached(containers[0])
-            for node in container.css(", ".join(c for c in (DROP_CSS, self.drop_css) if c)):
-                node.drop()
+            container = _detached(Selector(root=containers[0], type="html"))
+            for node in select(container, self._drop_css):
+                if isinstance(node, lxml.html.HtmlElement):
+                    node.drop_tree()  # as parsel's drop(): the tail text stays
             text = join_paragraphs([p for p in self._paragraphs(container) if not self._is_boilerplate(p)])
             if len(text) >= self.min_body_chars:
                 if self.generic_fallback and (wider := self._wider_body(response, text)):
@@ -279,6 +288,10 @@ class ArticleParser:
         paragraphs, layers["body"] = chosen
         paragraphs = generic.lead_paragraphs(response.selector, paragraphs) + paragraphs
         return join_paragraphs([p for p in paragraphs if not self._is_boilerplate(p)]) or None
+
+    @property
+    def _drop_css(self) -> str:
+        return ", ".join(c for c in (DROP_CSS, self.drop_css) if c)
 
     def _wider_body(self, response: TextResponse, text: str) -> str | None:
         """A selector that matched only part of the text (a guessed class name on markup
@@ -318,13 +331,13 @@ class ArticleParser:
                 if not a.startswith("http")
             ]
         if not found and self.author_css:
-            found = [clean_text(a) for a in sel.css(self.author_css).css("::text").getall()]
+            found = [clean_text(a) for a in _all_text(select(sel, self.author_css))]
         return [re.sub(r"^by\s+", "", a, flags=re.I) for a in found if a]
 
     def _section(self, sel: Selector, ld: Fields) -> str | None:
         value = as_text(ld.get("articleSection")) or meta(sel, "article:section")
         if not value and self.section_css:
-            value = " ".join(sel.css(self.section_css).css("::text").getall())
+            value = " ".join(_all_text(select(sel, self.section_css)))
         return clean_text(value) or None
 
     def _summary(self, sel: Selector, ld: Fields) -> str | None:
@@ -402,11 +415,11 @@ class ArticleParser:
 
     @staticmethod
     def _css_text(sel: Selector, css: str | None) -> str:
-        return clean_text(" ".join(sel.css(css).css("::text").getall())) if css else ""
+        return clean_text(" ".join(_all_text(select(sel, css)))) if css else ""
 
     @staticmethod
     def _css_texts(sel: Selector, css: str | None) -> list[str]:
-        texts = (clean_text(t) for t in sel.css(css).css("::text").getall()) if css else ()
+        texts = (clean_text(t) for t in _all_text(select(sel, css))) if css else ()
         return [t for t in texts if t]
 
     def _tags(self, sel: Selector, ld: Fields) -> list[str]:
@@ -520,16 +533,17 @@ def _nested_element(element: etree._Element) -> bool:
     return any(a.tag in NESTING_BLOCKS for a in element.iterancestors())
 
 
+def _all_text(nodes: list[etree._Element]) -> list[str]:
+    """``::text`` of each node (every descendant text node), in order."""
+    return [str(t) for node in nodes for t in node.itertext()]
+
+
 def _elements(sel: Selector, css: str) -> list[etree._Element] | None:
     """``sel.css(css)`` as lxml elements; None unless ``sel`` is an HTML element and
     ``css`` selects only elements (pseudo-elements such as ``::text`` do not)."""
-    if sel.type != "html" or not isinstance(sel.root, etree._Element):
+    if sel.type != "html" or not isinstance(sel.root, etree._Element) or "::" in css:
         return None
-    found = sel.root.xpath(css2xpath(css))
-    if not isinstance(found, list):
-        return None
-    elements = [n for n in found if isinstance(n, etree._Element)]
-    return elements if len(elements) == len(found) else None
+    return select(sel, css)
 
 
 def _detached(node: Selector) -> Selector:

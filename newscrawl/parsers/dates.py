@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timezone
 from typing import Any
 
@@ -37,7 +37,16 @@ from lxml import etree
 from parsel import Selector
 from scrapy.http import TextResponse
 
-from newscrawl.parsers.structured import ARTICLE_TYPES, as_text, elements, jsonld_nodes, meta, strings, types
+from newscrawl.parsers.structured import (
+    ARTICLE_TYPES,
+    as_text,
+    elements,
+    jsonld_nodes,
+    meta,
+    select,
+    strings,
+    types,
+)
 from newscrawl.text import (
     ParsedDate,
     clean_text,
@@ -77,6 +86,7 @@ _MICRODATA = etree.XPath(
     " | //*[@itemprop='datePublished' or @itemprop='dateCreated']/@datetime"
 )
 _TIMES = etree.XPath("//time[@datetime]")
+_DATETIME = etree.XPath("./@datetime | .//@datetime")
 _FURNITURE = frozenset(("nav", "footer", "aside", "header", "form"))
 MAX_TEXT_CANDIDATES = 60  # date-like elements read at most (a page of 100,000 stays linear and cheap)
 
@@ -199,14 +209,14 @@ def published(
     of them: htmldate, the URL, the feed entry, ``Last-Modified``, in that order.
     """
     now = crawled_at or datetime.now(UTC)
-    stated: list[tuple[str, ParsedDate | None]] = [
-        ("jsonld", _jsonld_date(sel, default_offset)),
-        ("meta", _meta_date(sel, PUBLISHED_META, default_offset)),
-        ("selectors", selector_date(sel, date_css, default_offset) if date_css else None),
-        ("html", _html_dates(sel, default_offset)),
-        ("text", _text_dates(sel, response, default_offset, now)),
+    layers: list[tuple[str, Callable[[], ParsedDate | None]]] = [
+        ("jsonld", lambda: _jsonld_date(sel, default_offset)),
+        ("meta", lambda: _meta_date(sel, PUBLISHED_META, default_offset)),
+        ("selectors", lambda: selector_date(sel, date_css, default_offset) if date_css else None),
+        ("html", lambda: _html_dates(sel, default_offset)),
+        ("text", lambda: _text_dates(sel, response, default_offset, now)),
     ]
-    if winner := _vote([(layer, found) for layer, found in stated if found is not None]):
+    if winner := _vote(layers):
         return winner
     if generic and (root := _root(sel)) is not None and (parsed := _generic(root, default_offset)):
         return parsed, "generic"
@@ -222,18 +232,27 @@ def published(
     return None
 
 
-def _vote(found: list[tuple[str, ParsedDate]]) -> tuple[ParsedDate, str] | None:
-    """The candidate of the strongest layer stating the day most layers state."""
+def _vote(layers: list[tuple[str, Callable[[], ParsedDate | None]]]) -> tuple[ParsedDate, str] | None:
+    """The candidate of the strongest layer stating the day most layers state. Layers
+    are read in order and no further once two agree and none disagrees, or the leading
+    day cannot be outvoted by those left: the page's text is scanned only when the
+    structured layers are missing or at odds."""
+    found: list[tuple[str, ParsedDate]] = []
+    for index, (layer, read) in enumerate(layers):
+        if (parsed := read()) is not None:
+            found.append((layer, parsed))
+        left = len(layers) - index - 1
+        days = [p.value.date() for _, p in found]
+        counts = sorted((days.count(d) for d in set(days)), reverse=True)
+        unanimous = len(counts) == 1 and counts[0] >= 2
+        if counts and (unanimous or counts[0] > (counts[1] if len(counts) > 1 else 0) + left):
+            break
     if not found:
         return None
     days = [parsed.value.date() for _, parsed in found]
     # most votes first; among equals, the day of the strongest (earliest) layer
     best = max(range(len(found)), key=lambda i: (days.count(days[i]), -i))
-    day = days[best]
-    for layer, parsed in found:
-        if parsed.value.date() == day:
-            return parsed, layer
-    return None
+    return next((parsed, layer) for layer, parsed in found if parsed.value.date() == days[best])
 
 
 def _jsonld_date(sel: Selector, default_offset: timezone) -> ParsedDate | None:
@@ -268,7 +287,7 @@ def _meta_date(sel: Selector, names: tuple[str, ...], default_offset: timezone) 
 
 def selector_date(sel: Selector, css: str, default_offset: timezone) -> ParsedDate | None:
     """The date of the first element ``css`` selects: its ``@datetime``, else its text."""
-    node = sel.css(css)
-    machine = node.xpath("./@datetime | .//@datetime").get()
-    visible = clean_text(" ".join(node.css("::text").getall()))
+    nodes = select(sel, css)
+    machine = next((str(v) for n in nodes for v in strings(_DATETIME, n)), None)
+    visible = clean_text(" ".join(str(t) for n in nodes for t in n.itertext()))
     return parse_iso(machine, default_offset) or parse_visible_date(visible, default_offset)

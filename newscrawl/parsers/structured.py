@@ -9,11 +9,13 @@ import json
 import logging
 import weakref
 from collections.abc import Iterator
+from functools import lru_cache
 from html import unescape
 from typing import Any
 
 from lxml import etree
 from parsel import Selector
+from parsel.csstranslator import css2xpath
 
 from newscrawl.text import clean_text
 
@@ -171,6 +173,19 @@ def strings(query: etree.XPath, root: Any) -> list[str]:
     """The string results (attributes, text) of a compiled XPath under ``root``."""
     found = query(root)
     return [str(n) for n in found if isinstance(n, str)] if isinstance(found, list) else []
+
+
+@lru_cache(maxsize=512)
+def compiled_css(css: str) -> etree.XPath:
+    """A CSS selector compiled once (per process) to an lxml XPath, as parsel translates it."""
+    return etree.XPath(css2xpath(css))
+
+
+def select(sel: Selector, css: str) -> list[etree._Element]:
+    """``sel.css(css)`` as lxml elements, through the compiled XPath (no Selector objects)."""
+    if not isinstance(sel.root, etree._Element):
+        return []
+    return elements(compiled_css(css), sel.root)
 
 
 META_ATTRS = ("property", "name", "itemprop")
