@@ -175,7 +175,7 @@ def test_urls_are_checked_against_allowed_domains_in_process() -> None:
         ({"allowed_domains": "127.0.0.1"}, "unknown spider argument(s) allowed_domains"),
         ({"max_pages": "0"}, "-a max_pages='0': Input should be greater than or equal to 1"),
         ({"max_pages": "many"}, "-a max_pages='many': Input should be a valid integer"),
-        ({"edition": "fr"}, "-a edition='fr': choose from en"),
+        ({"edition": "fr"}, "-a edition='fr': unknown edition 'fr', choose from en"),
         ({"since": "someday"}, "-a since='someday': not an ISO date or datetime"),
         ({"since": "2026-11-20", "until": "2026-11-01"}, "is after until"),
     ],

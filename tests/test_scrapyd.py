@@ -199,7 +199,7 @@ def test_wait_checks_monitors(
 
 @pytest.mark.parametrize(
     ("argument", "message"),
-    [("edition=fr", "-a edition='fr': choose from en"),
+    [("edition=fr", "-a edition='fr': unknown edition 'fr', choose from en"),
      ("sincee=2026-11-01", "unknown spider argument(s) sincee"),
      ("max_pages=many", "-a max_pages='many'"), ("until=someday", "not an ISO date")],
 )  # fmt: skip
