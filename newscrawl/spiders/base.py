@@ -70,7 +70,7 @@ from newscrawl.faults import RetryLater
 from newscrawl.parsers import parser_for
 from newscrawl.parsers.errors import FieldErrors
 from newscrawl.startup import StartupError
-from newscrawl.stats import inc
+from newscrawl.stats import failed_url, inc
 from newscrawl.text import canonical_url, parse_iso
 
 # Arguments Scrapyd adds to every job: accepted, not spider arguments.
@@ -362,6 +362,7 @@ class NewsSpider(Spider):
         else:
             reason = re.sub(r"(?<!^)(?=[A-Z])", "_", type(failure.value).__name__).lower()
         self._count(f"failed/{reason}")
+        failed_url(self.crawler, request.url, reason)  # the run report lists them
         self.logger.warning("Failed %s: %s (%s)", request.url, reason, failure.getErrorMessage())
 
     def _refuse(self, url: str, reason: str, why: str) -> None:
