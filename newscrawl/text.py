@@ -376,3 +376,12 @@ def text_script(text: str) -> str | None:
     if arabic * 2 > letters:
         return "arabic"
     return "other" if arabic * 10 < letters else None
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def alnum_key(text: str) -> str:
+    """``text`` lower-cased with everything but letters and digits removed: the form
+    in which two renderings of one text (spacing, punctuation, markup) compare equal."""
+    return _NOT_WORD.sub("", text.lower())

@@ -58,6 +58,7 @@ from newscrawl.parsers.structured import (
 from newscrawl.text import (
     ARABIC_SCRIPT_LANGUAGES,
     ParsedDate,
+    alnum_key,
     canonical_url,
     clean_text,
     join_paragraphs,
@@ -445,7 +446,7 @@ def _title_parts(title: str) -> list[str]:
 
 
 def _squash(text: str) -> str:
-    return "".join(ch for ch in text.lower() if ch.isalnum())
+    return alnum_key(text)
 
 
 _NOT_TEXT = frozenset(("script", "style", "noscript", "template", "svg", "button"))

@@ -44,6 +44,7 @@ from newscrawl.parsers.structured import (
     jsonld_nodes,
     meta,
     select,
+    short_text,
     strings,
     types,
 )
@@ -146,7 +147,7 @@ def _text_dates(
             continue  # a container of many blocks is not a date line
         if _in_furniture(node):
             continue
-        text = clean_text(_short_text(node, 300))
+        text = clean_text(short_text(node, 300))
         if not text or len(text) > 200:
             continue
         seen += 1
@@ -158,18 +159,6 @@ def _text_dates(
         if seen >= MAX_TEXT_CANDIDATES:
             break
     return None
-
-
-def _short_text(node: Any, limit: int) -> str:
-    """The first ``limit``-odd characters of ``node``'s text (a long element is not read whole)."""
-    parts: list[str] = []
-    size = 0
-    for text in node.itertext():
-        parts.append(str(text))
-        size += len(text)
-        if size > limit:
-            break
-    return "".join(parts)
 
 
 def _generic(tree: Any, default_offset: timezone) -> ParsedDate | None:

@@ -25,8 +25,8 @@ from lxml import etree
 from parsel import Selector
 
 from newscrawl.parsers.pagekind import prose_chars
-from newscrawl.parsers.structured import elements
-from newscrawl.text import clean_text
+from newscrawl.parsers.structured import elements, short_text
+from newscrawl.text import alnum_key, clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,8 @@ def choose_body(
 ) -> tuple[list[str], str] | None:
     """(paragraphs, layer) of the body, or None when the page has no text at all."""
     guided = paragraphs_in(sel, article_body)
+    if guided and len(" ".join(guided)) * 2 >= prose_chars(sel):
+        return guided, "jsonld"  # the declared text is most of the page's prose: no teaser
     extracted = extract(sel, url) if use_extractor else None
     if extracted and covers("\n".join(extracted), article_body) < MIN_COVERAGE / 2:
         extracted = None  # the extractor missed most of the declared text (script-built pages)
@@ -120,7 +122,7 @@ def looks_like_prose(text: str) -> bool:
 
 
 def _key(text: str) -> str:
-    return "".join(ch for ch in text.lower() if ch.isalnum())
+    return alnum_key(text)
 
 
 def _in_furniture(element: Any) -> bool:
@@ -239,12 +241,15 @@ def lead_paragraphs(sel: Selector, body: list[str]) -> list[str]:
     first = _key(body[0])[:60]
     found: list[str] = []
     for node in elements(_AFTER_HEADLINE, root):
-        if _in_furniture(node) or node.tag in _NOT_TEXT:
+        if node.tag in _NOT_TEXT:
             continue
-        if node.tag in ("p", "li", "blockquote") and first and first in _key(_text(node)):
-            break  # the body starts here
+        if node.tag in ("p", "li", "blockquote") and first and first in _key(short_text(node, 400)):
+            if not _in_furniture(node):
+                break  # the body starts here
         label = f"{node.get('class') or ''} {node.get('id') or ''}"
-        if not _LEAD_CLASS.search(label) or _NOT_LEAD.search(label) or any(found_in(node, f) for f in found):
+        if not _LEAD_CLASS.search(label) or _NOT_LEAD.search(label):
+            continue
+        if _in_furniture(node) or any(found_in(node, f) for f in found):
             continue
         if any(a.tag == "figure" or _NOT_LEAD.search(a.get("class") or "") for a in node.iterancestors()):
             continue

@@ -188,6 +188,18 @@ def select(sel: Selector, css: str) -> list[etree._Element]:
     return elements(compiled_css(css), sel.root)
 
 
+def short_text(node: Any, limit: int) -> str:
+    """The first ``limit``-odd characters of ``node``'s text (a long element is not read whole)."""
+    parts: list[str] = []
+    size = 0
+    for text in node.itertext():
+        parts.append(str(text))
+        size += len(text)
+        if size > limit:
+            break
+    return "".join(parts)
+
+
 META_ATTRS = ("property", "name", "itemprop")
 
 
