@@ -86,9 +86,6 @@ EXTENSIONS = {
     "newscrawl.faults.RedirectAccounting": 100,
     "newscrawl.faults.CrawlDelay": 110,  # robots.txt Crawl-delay (live crawls)
     "newscrawl.monitors.Spidermon": 400,  # before StatsFile, so the stats file has monitor results
-    # FEEDS that mark an article seen only once its line is durable (docs/incremental.md)
-    "scrapy.extensions.feedexport.FeedExporter": None,
-    "newscrawl.incremental.DurableFeedExporter": 0,
 }
 # Known article requests are dropped before they reach the scheduler.
 SPIDER_MIDDLEWARES = {"newscrawl.incremental.SeenSpiderMiddleware": 550}
