@@ -581,6 +581,61 @@ def bench_render(tmp: Path, pages: int) -> dict[str, Any]:
 
 
 # --- report -----------------------------------------------------------------
+# --- linking lookup (helper C) ----------------------------------------------
+LINK_SIZES = (1_000, 100_000, 1_000_000)
+
+
+def bench_linking(tmp: Path, sizes: tuple[int, ...] = LINK_SIZES, queries: int = 2000) -> dict[str, Any]:
+    """``store.find_original`` on SQLite stores of 1k/100k/1M originals (random SimHashes,
+    bulk-loaded into the store's own tables), median ms per lookup; half the queries are
+    near-duplicates (found), half strangers. Beside it, the linear scan the store's key
+    index replaced (min distance over every fingerprint), timed on a few queries."""
+    import random
+
+    from newscrawl import linking
+    from newscrawl.seen import SqliteSeenStore
+
+    out: dict[str, Any] = {}
+    for n in sizes:
+        rnd = random.Random(n)
+        prints = [rnd.getrandbits(64) for _ in range(n)]
+        store = SqliteSeenStore(tmp / f"linking-{n}.sqlite3")
+        with store.db:
+            store.db.execute("BEGIN IMMEDIATE")
+            store.db.executemany(
+                "INSERT INTO original_prints (oid, id, simhash) VALUES (?, ?, ?)",
+                (
+                    (i + 1, f"arab_news:{i}", fp - (1 << 64) if fp >= 1 << 63 else fp)
+                    for i, fp in enumerate(prints)
+                ),
+            )
+            store.db.executemany(
+                "INSERT OR IGNORE INTO original_keys VALUES (?, ?)",
+                ((key, i + 1) for i, fp in enumerate(prints) for key in linking.keys(fp)),
+            )
+        asks = [prints[rnd.randrange(n)] ^ (1 << rnd.randrange(64)) if i % 2 else rnd.getrandbits(64)
+                for i in range(queries)]  # fmt: skip
+        times, found = [], 0
+        for q in asks:
+            started = time.perf_counter()
+            found += store.find_original(q) is not None
+            times.append(time.perf_counter() - started)
+        store.close()
+        scans = []
+        for q in asks[:5]:
+            started = time.perf_counter()
+            min((linking.distance(q, fp), i) for i, fp in enumerate(prints))
+            scans.append(time.perf_counter() - started)
+        out[str(n)] = {
+            "ms_store": statistics.median(times) * 1000,
+            "ms_linear_scan": statistics.median(scans) * 1000,
+            "found": found,
+            "queries": queries,
+        }
+        (tmp / f"linking-{n}.sqlite3").unlink(missing_ok=True)
+    return out
+
+
 def _met(key: str, value: float | None) -> bool | None:
     if value is None:
         return None
@@ -662,6 +717,12 @@ def table(r: dict[str, Any]) -> str:
         _fmt(None if share is None else f"{share:.0%}"),
         f"{render.get('demo_rendered_pages', '?')} of {render.get('demo_article_pages', '?')}",
     )
+    for n, link in (r.get("linking") or {}).items():
+        row(
+            f"linking lookup, {int(n):,} originals: store (key index) | linear scan",
+            f"{link['ms_store']:.3f} ms",
+            f"{link['ms_linear_scan']:.2f} ms",
+        )
     head = ("measure", "value", "baseline/detail", "target", "met")
     widths = [max(len(x[i]) for x in [head, *rows]) for i in range(5)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(x, widths, strict=True)).rstrip() for x in [head, *rows]]
@@ -824,6 +885,8 @@ def run(opts: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     else:
         _step("5/5 rendering through Chromium, and the daily8 demo crawl")
         r["render"] = bench_render(tmp, opts.render_pages)
+    _step("    linking: Daily8 original lookup in the seen-store at 1k/100k/1M originals")
+    r["linking"] = bench_linking(tmp)
     r["render_pages_per_min"] = r["render"].get("render_pages_per_min")
     r["daily8_render_share"] = r["render"].get("daily8_render_share")
     from newscrawl import settings as project
