@@ -611,3 +611,26 @@ def test_daily8_republication_is_linked_through_the_store_across_runs(tmp_path: 
         "daily8", args={"urls": REPUBLISHED}
     ).items
     assert alone["duplicate_of"] is None
+
+
+# --- wiring ---------------------------------------------------------------------------------
+
+
+def test_seen_addon_wraps_every_feed_storage_even_one_given_on_the_command_line() -> None:
+    from scrapy.settings import Settings
+
+    from newscrawl.incremental import DURABLE_STORAGE, SeenAddon
+
+    settings = Settings()
+    settings.set("FEED_STORAGES", {"upload": f"{__name__}.Upload"}, priority="cmdline")
+    addon = SeenAddon()
+    addon.update_settings(settings)
+    wrapped = settings.getwithbase("FEED_STORAGES")
+    assert {wrapped[k] for k in wrapped} == {DURABLE_STORAGE}
+    assert addon.storages["upload"] == f"{__name__}.Upload"
+    assert addon.storages["file"] == "scrapy.extensions.feedexport.FileFeedStorage"
+    assert {"", "file", "s3", "ftp", "stdout", "upload"} <= set(addon.storages)
+
+    off = Settings({"NEWSCRAWL_STATE": "off"})
+    SeenAddon().update_settings(off)
+    assert off.getwithbase("FEED_STORAGES")["file"] == "scrapy.extensions.feedexport.FileFeedStorage"
