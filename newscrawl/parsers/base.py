@@ -207,8 +207,10 @@ class ArticleParser:
                     layers["title"] = layer
                     return candidate
                 if title_agrees(headline, candidate):
-                    # the same wording is credited to the stable layer that states it
-                    layers["title"] = layer if _squash(candidate) == _squash(headline) else "selectors"
+                    # the same wording is credited to the structured layer that states it
+                    # (JSON-LD, meta); agreeing with <title> only, to the visible headline
+                    exact = _squash(candidate) == _squash(headline) and layer != "generic"
+                    layers["title"] = layer if exact else "selectors"
                     return headline
         visible = [("selectors", h) for h in headlines[:1]]
         if jsonld.endswith(("...", "…")):  # truncated: prefer a candidate that completes it
@@ -387,19 +389,21 @@ class ArticleParser:
 
     def _strip_site(self, title: str | None, sel: Selector) -> str | None:
         """Drop a " | Site name" style suffix (or prefix) from og:title/<title>: the site
-        named by ``og:site_name``, or by the page's own host name."""
+        named by ``og:site_name``/``application-name``, or a short last part behind a
+        bar, bullet or guillemet ("Headline | Site", "Headline » Blog name")."""
         text = clean_text(title)
-        parts = re.split(r"\s+[|–—-]\s+|\s+[|:»]\s+", text)
+        parts = _SITE_SEPARATOR.split(text)
         if len(parts) < 2:
             return text or None
-        names = {_squash(meta(sel, "og:site_name") or ""), _squash(meta(sel, "application-name") or "")} - {
-            ""
-        }
+        names = {_squash(meta(sel, name) or "") for name in ("og:site_name", "application-name")} - {""}
         for end in (-1, 0):
             part = _squash(parts[end])
             if part and any(n in part or part in n for n in names):
                 kept = parts[:-1] if end == -1 else parts[1:]
                 return " - ".join(kept) or None
+        bar = _BAR_SEPARATOR.split(text)
+        if len(bar) > 1 and len(_words(bar[-1])) <= 4 and len(_words(" ".join(bar[:-1]))) >= 3:
+            return " | ".join(bar[:-1])
         return text or None
 
     def _canonical(self, sel: Selector, url: str) -> str:
@@ -471,12 +475,17 @@ _SPACED = frozenset(
 )
 
 
+_KICKER = re.compile(r"kicker|overline|topline|eyebrow|dachzeile|roofline|supertitle|flag", re.I)
+
+
 def _collect(element: etree._Element, parts: list[str]) -> None:
+    """Rendered text of ``element`` into ``parts``; a kicker child (``<span class="kicker">``)
+    is left out: it labels the headline, it is not part of it."""
     if element.text:
         parts.append(element.text)
     for child in element:
         tag = child.tag if isinstance(child.tag, str) else ""
-        if tag not in _NOT_TEXT and tag:
+        if tag and tag not in _NOT_TEXT and not _KICKER.search(str(child.get("class") or "")):
             if tag in _SPACED and tag not in ("em", "b", "i", "a", "strong"):
                 parts.append(" ")
             _collect(child, parts)
