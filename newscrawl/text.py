@@ -29,11 +29,10 @@ def clean_text(value: str | None) -> str:
 
 def join_paragraphs(paragraphs: list[str]) -> str:
     """Clean each paragraph, drop empty ones and exact repeats, join with a blank line."""
-    out: list[str] = []
+    out: dict[str, None] = {}  # insertion-ordered set: linear in the number of paragraphs
     for raw in paragraphs:
-        text = clean_text(raw)
-        if text and text not in out:
-            out.append(text)
+        if text := clean_text(raw):
+            out.setdefault(text, None)
     return "\n\n".join(out)
 
 

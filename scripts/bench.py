@@ -59,7 +59,8 @@ PER_SITEMAP = 500
 PER_LISTING_PAGE = 20
 LISTING_PAGES = 3  # the spider follows default_max_pages (3) pages per listing
 TARGETS = {
-    "parse_speedup": (">=", 10.0),
+    "parse_speedup": (">=", 8.0),
+    "wild_parse_speedup": (">=", 1.5),
     "crawl_ratio": (">=", 0.5),
     "peak_rss_mb": ("<", 200.0),
     "rss_growth_1000_to_2000": ("<", 0.10),
@@ -350,6 +351,32 @@ def bench_parse(corpus: Path | None, repeat: int) -> dict[str, Any]:
         wild_rows = _parse_rows(wild, max(3, repeat // 3))
         out["wild"] = {**_summary(wild_rows), "layers": dict(Counter(r["layer"] for r in wild_rows))}
     return out
+
+
+def bench_largest_page(paragraphs: int = 100_000) -> dict[str, Any]:
+    """Parse time of one page near ``DOWNLOAD_MAXSIZE`` (10 MiB): every parse step must
+    be linear, so a hostile or huge page costs seconds, not minutes, of the reactor."""
+    from scrapy.http import HtmlResponse, Request
+
+    from newscrawl.parsers import parser_for
+
+    line = "<p>Paragraph {n}: the committee met again on the matter and agreed to publish its findings.</p>\n"
+    head = "<title>Large page</title><meta property='article:published_time' content='2026-11-18'>"
+    html = f"<html><head>{head}</head><body><article><h1>Large page</h1>"
+    body = (html + "".join(line.format(n=n) for n in range(paragraphs)) + "</article></body></html>").encode()
+    url = f"{SITE}/node/9999999/world"
+    response = HtmlResponse(
+        url=url, body=body, headers={"Content-Type": "text/html; charset=utf-8"}, request=Request(url)
+    )
+    start = time.perf_counter()
+    fields = parser_for(url).parse(response, crawled_at=FROZEN)  # type: ignore[union-attr]
+    seconds = time.perf_counter() - start
+    return {
+        "mb": len(body) / 1e6,
+        "paragraphs": paragraphs,
+        "seconds": seconds,
+        "body_chars": len(fields["body"] or ""),
+    }
 
 
 def top_functions(stats: Any, per: int, limit: int = 12) -> list[dict[str, Any]]:
@@ -674,6 +701,16 @@ def table(r: dict[str, Any]) -> str:
     if "wild" in p:
         layers = ", ".join(f"{k} {v}" for k, v in sorted(p["wild"]["layers"].items()))
         parse_row(f"  wild corpus ({p['wild']['pages']}; body: {layers})", p["wild"])
+        row(
+            "parse speedup vs trafilatura, wild corpus",
+            f"{r['wild_parse_speedup']:.1f}x",
+            key="wild_parse_speedup",
+        )
+    if big := r.get("largest_page"):
+        row(
+            f"largest page ({big['mb']:.1f} MB, {big['paragraphs']:,} paragraphs): parse s",
+            f"{big['seconds']:.1f}",
+        )
     row(
         "crawl pages/min: project | scrapy bench",
         _fmt(r["crawl_pages_per_min"], ".0f"),
@@ -810,6 +847,9 @@ def run(opts: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     r["parse_ms_project"] = fixtures["ms_project"]
     r["parse_ms_trafilatura"] = fixtures["ms_trafilatura"]
     r["parse_speedup"] = fixtures["speedup"]
+    r["wild_parse_speedup"] = r["parse"]["wild"]["speedup"] if "wild" in r["parse"] else None
+    _step("    largest page: 100,000 paragraphs near DOWNLOAD_MAXSIZE")
+    r["largest_page"] = bench_largest_page()
 
     _step(f"2/5 scrapy bench ({opts.bench_seconds} s), then generating {opts.articles} articles")
     r["scrapy_bench"] = scrapy_bench(tmp, opts.bench_seconds)
