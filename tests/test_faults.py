@@ -109,8 +109,11 @@ def _head_only(node: int) -> str:
     return html[: html.index("<body")] + "</html>\n"
 
 
-def _kind(node: int, old: str, new: str) -> str:
-    return article(node).replace(old, new)
+def _kind(node: int, old: str, new: str, *, text: bool = False) -> str:
+    """A page of another kind: the article's markup retyped, its paragraphs gone unless
+    ``text`` (an article that merely embeds a player or a slideshow is an article)."""
+    html = article(node).replace(old, new)
+    return html if text else re.sub(r"<p\b.*?</p>", "", html, flags=re.S)
 
 
 def _arabic_ok(item: dict[str, Any]) -> None:
@@ -284,6 +287,12 @@ CASES = [
         [{"url": url(2629024, "media"), "headers": HTML,
           "content": _kind(2629024, 'content="article"', 'content="video.other"')}],
         stats={"newscrawl/skipped/video": 1}, log=rf"Skipped {re.escape(url(2629024, 'media'))}: video page",
+    ),
+    Case(
+        "article with a player", url(2629099, "media"),
+        [{"url": url(2629099, "media"), "headers": HTML,
+          "content": _kind(2629099, 'content="article"', 'content="video.other"', text=True)}],
+        item=True, check=_title_and_body,
     ),
     Case(
         "photo gallery", url(2629025, "photos"),
