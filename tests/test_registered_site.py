@@ -47,6 +47,8 @@ def test_suffix_list_is_never_fetched(monkeypatch: pytest.MonkeyPatch, tmp_path:
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setenv("TLDEXTRACT_CACHE", str(tmp_path / "cache"))
     fresh = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
-    assert fresh("https://main.d1abc.amplifyapp.com/").top_domain_under_public_suffix == "d1abc.amplifyapp.com"
+    assert (
+        fresh("https://main.d1abc.amplifyapp.com/").top_domain_under_public_suffix == "d1abc.amplifyapp.com"
+    )
     assert not (tmp_path / "cache").exists()  # nothing cached on disk either
     assert text._SUFFIXES.suffix_list_urls == ()
