@@ -61,7 +61,8 @@ LAYER_COLOURS = {
     "generic": "#d62728",
 }
 STATUS_COLOURS = {"OK": "#2ca02c", "SKIPPED": "#b0b0b0", "FAIL": "#d62728", "ERROR": "#7f0000"}
-STATUS_RANK = {"OK": 0, "SKIPPED": 1, "FAIL": 2, "ERROR": 3}
+# worst first when checks or workers disagree; a skipped check (no items) yields to any verdict
+STATUS_RANK = {"SKIPPED": 0, "OK": 1, "FAIL": 2, "ERROR": 3}
 BAD = ("FAIL", "ERROR")
 # Coverage lines drawn visible; the other fields are in the legend, off until clicked.
 SHOWN_FIELDS = ("title", "body", "published_at", "authors", "image_url", "summary", "section", "tags")
@@ -206,7 +207,7 @@ def summarise(spider: str, workers: Sequence[report.Report], min_items: int = 1)
         for result in (rep.get("monitors") or {}).get("results") or []:
             name = str(result.get("monitor"))
             status = str(result.get("status"))
-            if STATUS_RANK.get(status, 3) >= STATUS_RANK.get(worker.get(name, "OK"), 0):
+            if name not in worker or STATUS_RANK.get(status, 3) >= STATUS_RANK.get(worker[name], 3):
                 worker[name] = status
             if status in BAD and result.get("reason"):
                 run.reasons.setdefault(name, []).append(str(result["reason"]))
