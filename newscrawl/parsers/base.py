@@ -75,6 +75,23 @@ BOILERPLATE = (
     r"^mailto:", r"^advertisement$", r"^sign up\b", r"^subscribe\b", r"^(photo|image|file photo):",
     r"^get (the|our) .{0,60}\b(newsletter|daily edition|by email)\b", r"\bnever miss (our|the) top stories\b",
     r"^our standards:",
+    # the same furniture in the other languages the sources and the wild web carry
+    # (whole short lines: a sentence that merely starts so is not matched)
+    r"^(teilen|share|partager|compartir|condividi|شارك)( (mit|this|on|sur|en|en:))?\W{0,3}$",
+    r"^(teilen sie dies mit|share this( article)?|partager cet article|compartir en)\b.{0,40}$",
+    r"^(folgen sie uns|follow us|suivez-nous|s[ií]guenos|seguici|تابعونا)\b.{0,80}$",
+    r"^(lesen sie auch|auch interessant|mehr zum thema|mehr themen|à lire aussi|lire aussi"
+    r"|le puede interesar|te puede interesar|lee también|puedes ver|ver también|leggi anche"
+    r"|اقرأ أيضا|اقرأ أيضاً)\b",
+    r"^(anzeige|werbung|publicidad|publicité|pubblicità|إعلان)\b.{0,60}$",
+    r"^(foto|photo|bild|image|credit|crédit|quelle|source|fuente|fonte|©)\s*[:：]?.{0,60}$(?<![.!?])",
+    r"^(getty images|reuters|afp|dpa|ap|twitter|facebook|instagram|whatsapp|telegram|linkedin"
+    r"|kategorien|kategorie:.*|categories|category:.*|tags|schlagworte|schlagwörter)\W{0,3}$",
+    r"(?-i:^[A-Z]{2,5}( ?/ ?[A-ZÄÖÜÉ][\w .'-]{1,40})+$)",  # agency / photographer credit lines
+    r"^(wird geladen|loading|cargando|chargement|جار التحميل)\W*$",
+    r"^(zum newsletter|newsletter abonnieren|newsletter:|inscrivez-vous|suscríbete|suscribete)\b",
+    r"^(escucha esta nota|listen to (this|the) article|artikel anhören|écouter cet article)\b",
+    r"^image illustrative\b",
 )  # fmt: skip
 TITLE_AGREEMENT = 0.5  # token F1 at which two wordings are one headline
 HEADLINE_CSS = (
