@@ -129,8 +129,13 @@ class ArticleParser:
 
     def __init__(self) -> None:
         patterns = BOILERPLATE + self.boilerplate
-        # one alternation: a paragraph is tested once, not once per pattern
-        self._boilerplate = re.compile("|".join(f"(?:{p})" for p in patterns), re.I)
+        # two alternations, tested once per paragraph: the patterns anchored at the start
+        # (most) are tried at position 0 only; the others anywhere
+        anchored = [p[1:] for p in patterns if p.startswith("^")]
+        anchored += [p.replace("(?-i:^", "(?-i:", 1) for p in patterns if p.startswith("(?-i:^")]
+        floating = [p for p in patterns if not p.startswith(("^", "(?-i:^"))]
+        self._boilerplate_start = re.compile("|".join(f"(?:{p})" for p in anchored), re.I)
+        self._boilerplate = re.compile("|".join(f"(?:{p})" for p in floating) or "(?!)", re.I)
 
     # --- hooks ------------------------------------------------------------
     def page_kind(self, response: TextResponse) -> str | None:
@@ -339,7 +344,7 @@ class ArticleParser:
     def _is_boilerplate(self, paragraph: str) -> bool:
         # Furniture is short lines; a long paragraph is judged by its opening only.
         text = clean_text(paragraph[:BOILERPLATE_SCAN])
-        return self._boilerplate.search(text) is not None
+        return self._boilerplate_start.match(text) is not None or self._boilerplate.search(text) is not None
 
     # --- small fields -----------------------------------------------------
     def _authors(self, sel: Selector, ld: Fields) -> list[str]:
