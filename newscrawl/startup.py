@@ -4,6 +4,8 @@
 
 - every local ``FEEDS`` target (``-o``/``-O``, the automatic ``<data dir>/<spider>/...``):
   its directory can be created and written, and the target is not a directory;
+  a file or directory without any write bit (``chmod a-w``) counts as unwritable even
+  for root, whom the OS would let write there;
 - ``NEWSCRAWL_DATA_DIR`` can be created and written (rejects, reports, state);
 - the seen-store (``NEWSCRAWL_STATE``, unless ``off``) opens, reads and takes a write
   lock (SQLite: not a directory, not corrupt, not read-only) or answers ``PING`` (Redis:
@@ -63,11 +65,22 @@ logging.getLogger("asyncio").addFilter(_StartupErrorLine())
 install()  # every spider imports this module: logs are redacted before Scrapy's first line
 
 
+def read_only(path: Path) -> bool:
+    """No write bit at all in ``path``'s mode (``chmod a-w``). The OS lets root write there
+    anyway; the crawler does not, so a read-only output fails the same for every user."""
+    try:
+        return not path.stat().st_mode & 0o222
+    except OSError:
+        return False
+
+
 def _writable_dir(directory: Path, what: str) -> None:
     """Create ``directory`` (and parents) and write a temporary file in it, or StartupError."""
     existing = next((p for p in (directory, *directory.parents) if p.exists()), None)
     if existing is not None and not existing.is_dir():
         raise StartupError(f"{what}: cannot write to {directory}: {existing} is not a directory")
+    if existing is not None and read_only(existing):
+        raise StartupError(f"{what}: cannot write to {directory}: {existing} is read-only")
     try:
         directory.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=directory):
@@ -93,6 +106,8 @@ def check_feed(path: Path) -> None:
         raise StartupError(f"output {path} is a directory, not a file")
     _writable_dir(path.parent, f"output {path}")
     if path.exists():
+        if read_only(path):
+            raise StartupError(f"output {path}: cannot write: the file is read-only")
         try:
             with path.open("ab"):
                 pass
@@ -101,9 +116,19 @@ def check_feed(path: Path) -> None:
 
 
 def check_store(state: str | None, data_dir: str) -> None:
-    from newscrawl.seen import RedisSeenStore, SqliteSeenStore, open_store
+    from newscrawl.seen import REDIS_SCHEMES, RedisSeenStore, SqliteSeenStore, default_path, open_store
 
     where = redact(state or f"{data_dir}/state/seen.sqlite3")
+    value = (state or "").strip()
+    if value and (value.lower() in ("off", "none", "false", "0") or value.startswith(REDIS_SCHEMES)):
+        sqlite_path = None
+    else:
+        sqlite_path = Path(value.removeprefix("sqlite:///")) if value else default_path(data_dir)
+    if sqlite_path is not None and not sqlite_path.is_dir():  # a directory: sqlite says so below
+        # SQLite writes the file and, in WAL mode, -wal/-shm files beside it
+        for target in (sqlite_path, sqlite_path.parent):
+            if target.exists() and read_only(target):
+                raise StartupError(f"seen-store {where} (NEWSCRAWL_STATE) unusable: {target} is read-only")
     try:
         store = open_store(state, data_dir)
         if store is None:

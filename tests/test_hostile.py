@@ -228,12 +228,20 @@ def _startup_cases(tmp: Path) -> dict[str, tuple[dict[str, str], list[str], str]
     broken = tmp / "broken-replay"
     broken.mkdir()
     (broken / "manifest.jsonl").write_text('{"url": "https://www.arabnews.com/rss.xml"\n')
+    readonly = tmp / "read-only"
+    readonly.mkdir()
+    (tmp / "ro-state.sqlite3").write_bytes(b"")
+    (tmp / "ro-state.sqlite3").chmod(0o444)
+    readonly.chmod(0o555)  # chmod a-w: refused even when running as root
     port = free_port()
     return {  # name: (settings, extra command line, message)
         "-o under a file": ({}, ["-o", str(tmp / "a-file" / "out.jsonl")], "a-file is not a directory"),
         "-o a directory": ({}, ["-o", str(tmp / "a-dir.jsonl")], "a-dir.jsonl is a directory"),
         "data dir under a file": ({"NEWSCRAWL_DATA_DIR": str(tmp / "a-file" / "data")}, [],
                                   "NEWSCRAWL_DATA_DIR"),
+        "-o into a read-only directory": ({}, ["-o", str(readonly / "out.jsonl")], "read-only is read-only"),
+        "read-only data dir": ({"NEWSCRAWL_DATA_DIR": str(readonly / "data")}, [], "read-only is read-only"),
+        "state is read-only": ({"NEWSCRAWL_STATE": str(tmp / "ro-state.sqlite3")}, [], "is read-only"),
         "state is a directory": ({"NEWSCRAWL_STATE": str(tmp / "state-dir")}, [], "unable to open database"),
         "state is corrupt": ({"NEWSCRAWL_STATE": str(tmp / "corrupt.sqlite3")}, [], "file is not a database"),
         "state redis unreachable": ({"NEWSCRAWL_STATE": f"redis://:s3cret@127.0.0.1:{port}/0"}, [],
@@ -246,7 +254,8 @@ def _startup_cases(tmp: Path) -> dict[str, tuple[dict[str, str], list[str], str]
 
 
 STARTUP_CASES = [
-    "-o under a file", "-o a directory", "data dir under a file", "state is a directory", "state is corrupt",
+    "-o under a file", "-o a directory", "data dir under a file", "-o into a read-only directory",
+    "read-only data dir", "state is read-only", "state is a directory", "state is corrupt",
     "state redis unreachable", "state redis malformed", "REDIS_URL unreachable", "replay directory missing",
     "replay manifest broken",
 ]  # fmt: skip
