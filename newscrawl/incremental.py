@@ -58,6 +58,7 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.internet.defer import Deferred
 
 from newscrawl import linking
+from newscrawl.redact import redact
 from newscrawl.seen import (
     FINGERPRINT_VERSION,
     Export,
@@ -155,7 +156,8 @@ class Journal:
         self.file: IO[str] = tmp.open("w", encoding="utf-8")
         fcntl.flock(self.file, fcntl.LOCK_EX)  # before the name becomes visible to recovery
         self.path = tmp.with_name(f"{stamp}-{os.getpid()}.jsonl")
-        self.write({"op": "open", "store": store_url, "owner": owner})
+        # the store named without its password: journals sit on disk (compared redacted too)
+        self.write({"op": "open", "store": redact(store_url), "owner": owner})
         self.sync()
         tmp.rename(self.path)
         _fsync_path(directory)
@@ -232,7 +234,7 @@ def replay_journal(path: Path, store: SeenStore) -> tuple[int, int]:
                 entries.append(json.loads(line))
             except ValueError:
                 continue  # cut short by the crash
-        if entries and entries[0].get("store") not in (None, store.url):
+        if entries and entries[0].get("store") not in (None, redact(store.url)):
             return 0, 0  # another store's journal: leave it to the runs that use that store
         owner = entries[0].get("owner") if entries else None
         outputs: dict[str, int] = {}

@@ -634,3 +634,12 @@ def test_seen_addon_wraps_every_feed_storage_even_one_given_on_the_command_line(
     off = Settings({"NEWSCRAWL_STATE": "off"})
     SeenAddon().update_settings(off)
     assert off.getwithbase("FEED_STORAGES")["file"] == "scrapy.extensions.feedexport.FileFeedStorage"
+
+
+def test_journal_never_writes_the_store_password(tmp_path: Path) -> None:
+    from newscrawl.incremental import Journal
+
+    journal = Journal(tmp_path / "journal", "redis://:s3cret@127.0.0.1:6391/0", "owner-1")
+    journal.file.close()
+    text = journal.path.read_text("utf-8")
+    assert "s3cret" not in text and "127.0.0.1:6391" in text
