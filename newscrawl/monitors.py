@@ -1,71 +1,157 @@
 """Spidermon monitors run when a spider closes, and the run report they feed.
 
-``SpiderCloseMonitorSuite`` (enabled in settings: ``SPIDERMON_SPIDER_CLOSE_MONITORS``)
-checks, with thresholds from ``NEWSCRAWL_MONITOR_*`` settings (a spider may
-override any of them in ``custom_settings``):
+``SpiderCloseMonitorSuite`` (``SPIDERMON_SPIDER_CLOSE_MONITORS``) runs spidermon's
+built-in monitors, configured by ``SPIDERMON_*`` settings, plus the two checks
+spidermon has no monitor for. Report label, monitor, setting:
 
-- ``Finish reason``    ``finish_reason`` in ``NEWSCRAWL_MONITOR_FINISH_REASONS``
-- ``Item count``       items + articles the seen-store already had (``newscrawl/seen/skipped``,
-                       ``newscrawl/seen/unchanged``) >= ``NEWSCRAWL_MONITOR_MIN_ITEMS``
-- ``Field coverage``   share of items with a non-empty field >= ``NEWSCRAWL_MONITOR_COVERAGE[field]``
-- ``Validation``       validation errors (``newscrawl/invalid/*``) <= ``NEWSCRAWL_MONITOR_MAX_INVALID``
-- ``Layout drift``     share of items whose body came from the ``generic`` layer
-                       <= ``NEWSCRAWL_MONITOR_MAX_GENERIC_SHARE`` (selectors stopped matching)
-- ``Errors``           ERROR log lines <= ``NEWSCRAWL_MONITOR_MAX_ERRORS``; unhandled
-                       spider exceptions <= ``NEWSCRAWL_MONITOR_MAX_EXCEPTIONS``
+- ``Finish reason``   spidermon ``FinishReasonMonitor``: ``SPIDERMON_EXPECTED_FINISH_REASONS``
+- ``Item count``      ``ItemCount``, spidermon's ``ItemCountMonitor`` (``item_scraped_count`` >=
+                      ``SPIDERMON_MIN_ITEMS``) with its documented ``get_threshold`` hook: articles
+                      the seen-store already had (``newscrawl/seen/skipped``, ``.../unchanged``)
+                      count as found, so a rerun with nothing new passes
+- ``Field coverage``  spidermon ``FieldCoverageMonitor``: ``SPIDERMON_FIELD_COVERAGE_RULES``
+                      (``{"dict/<field>": share}``), skipped when nothing was exported
+- ``Errors``          spidermon ``ErrorCountMonitor``: ``log_count/ERROR`` <= ``SPIDERMON_MAX_ERRORS``;
+                      ``SpiderExceptionsMonitor``: ``spider_exceptions/count`` <=
+                      ``NEWSCRAWL_MONITOR_MAX_EXCEPTIONS`` (spidermon's ``BaseStatMonitor``)
+- ``Validation``      ``ValidationMonitor`` (newscrawl): ``newscrawl/invalid/*`` <=
+                      ``NEWSCRAWL_MONITOR_MAX_INVALID``
+- ``Layout drift``    ``DriftMonitor`` (newscrawl): share of items whose body came from the
+                      ``generic`` layer <= ``NEWSCRAWL_MONITOR_MAX_GENERIC_SHARE`` (selectors
+                      stopped matching)
+
+The project's older names keep working: ``MonitorSettingsAddon`` (in ``ADDONS``)
+maps ``NEWSCRAWL_MONITOR_FINISH_REASONS``, ``..._MIN_ITEMS``, ``..._COVERAGE``
+(``{"title": 1.0}``) and ``..._MAX_ERRORS`` onto the ``SPIDERMON_*`` settings, at
+their own priority (a spider's ``custom_settings`` or ``-s`` still win over
+settings.py); a ``SPIDERMON_*`` setting given at a higher priority wins over its
+older name.
 
 ``WriteReport`` then writes the run report (``newscrawl.report``) and records
-``newscrawl/monitors/passed|failed`` in the stats.
+``newscrawl/monitors/passed|failed`` in the stats; ``scrapy crawl`` exits with
+``NEWSCRAWL_MONITOR_EXIT_CODE`` when a monitor failed (``newscrawl.commands.crawl``).
 
-Spidermon 1.27 on Scrapy 2.19: it works, except that its result logger calls
-the deprecated ``Spider.log()`` (a ``ScrapyDeprecationWarning`` per line). The
-``Spidermon`` extension here is spidermon's own with a runner that logs through
-``spider.logger`` instead; enable it in place of
-``spidermon.contrib.scrapy.extensions.Spidermon``.
+Spidermon 1.27 on Scrapy 2.19: its result logger calls the deprecated
+``Spider.log()``; that one warning is filtered here. It logs a failed check as a
+block with the assertion's traceback; ``OneLineFailures`` (a ``logging.Filter``
+on the spider's logger, installed by the suite) turns it into one line with the
+reason. The extension is spidermon's own (``Spidermon`` below is a re-export).
 """
 
 from __future__ import annotations
 
 import logging
+import re
+import warnings
 from typing import Any
 
-from scrapy import Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy.settings import BaseSettings
-from spidermon import Monitor, MonitorSuite
-from spidermon.contrib.scrapy.extensions import Spidermon as _Spidermon
-from spidermon.contrib.scrapy.runners import SpiderMonitorResult, SpiderMonitorRunner
+from spidermon import Monitor, monitors
+from spidermon.contrib.scrapy.extensions import Spidermon
+from spidermon.contrib.scrapy.monitors import (
+    ErrorCountMonitor,
+    FieldCoverageMonitor,
+    FinishReasonMonitor,
+    ItemCountMonitor,
+)
+from spidermon.contrib.scrapy.monitors import SpiderCloseMonitorSuite as SpidermonCloseSuite
+from spidermon.contrib.scrapy.monitors.base import BaseStatMonitor
 from spidermon.core.actions import Action
 
 from newscrawl import report
 
-# ----------------------------------------------------------------------------- shim
+__all__ = [
+    "DriftMonitor",
+    "ItemCount",
+    "MonitorSettingsAddon",
+    "OneLineFailures",
+    "SpiderCloseMonitorSuite",
+    "SpiderExceptionsMonitor",
+    "Spidermon",
+    "ValidationMonitor",
+    "WriteReport",
+]
+
+# spidermon.contrib.scrapy.runners logs through Spider.log(), deprecated since Scrapy 2.13
+warnings.filterwarnings(
+    "ignore",
+    message=r"Spider\.log\(\) is deprecated",
+    category=ScrapyDeprecationWarning,
+    module=r"spidermon\.",
+)
+
+# ----------------------------------------------------------------------------- settings
+
+# older newscrawl name -> spidermon setting, and how a value is converted
+RENAMED: dict[str, str] = {
+    "NEWSCRAWL_MONITOR_FINISH_REASONS": "SPIDERMON_EXPECTED_FINISH_REASONS",
+    "NEWSCRAWL_MONITOR_MIN_ITEMS": "SPIDERMON_MIN_ITEMS",
+    "NEWSCRAWL_MONITOR_COVERAGE": "SPIDERMON_FIELD_COVERAGE_RULES",
+    "NEWSCRAWL_MONITOR_MAX_ERRORS": "SPIDERMON_MAX_ERRORS",
+}
 
 
-class _LoggerResult(SpiderMonitorResult):  # type: ignore[misc]
-    def log(self, msg: str, level: int = logging.DEBUG) -> None:
-        self.spider.logger.log(level, f"[Spidermon] {msg}")
-
-    def write_errors(self) -> None:
-        """A failed check is one line with its reason; only a crashed monitor logs a traceback."""
-        for status in self.step.error_statuses:
-            for item in self.step.items_for_status(status):
-                detail = item.reason if item.reason else item.error
-                self.log(f"{item.status}: {item.item.name}: {detail}", level=logging.ERROR)
+def coverage_rules(fields: dict[str, Any]) -> dict[str, float]:
+    """``{"title": 1.0}`` -> spidermon's ``{"dict/title": 1.0}`` (items are exported as dicts)."""
+    return {(k if "/" in k else f"dict/{k}"): float(v) for k, v in fields.items()}
 
 
-class _LoggerRunner(SpiderMonitorRunner):  # type: ignore[misc]
-    def create_result(self) -> _LoggerResult:
-        return _LoggerResult(self.spider)
+class MonitorSettingsAddon:
+    """Map the ``NEWSCRAWL_MONITOR_*`` names onto spidermon's settings (see the module docstring)."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        for old, new in RENAMED.items():
+            priority = settings.getpriority(old)
+            if priority is None:
+                continue
+            if (settings.getpriority(new) or -1) > priority:
+                continue  # the spidermon name was given more specifically
+            value: Any
+            if new == "SPIDERMON_FIELD_COVERAGE_RULES":
+                value = coverage_rules(settings.getdict(old))
+            elif new == "SPIDERMON_EXPECTED_FINISH_REASONS":
+                value = settings.getlist(old)
+            else:
+                value = settings.getint(old)
+            settings.set(new, value, priority=priority)
 
 
-class Spidermon(_Spidermon):  # type: ignore[misc]
-    """spidermon's extension, logging through ``spider.logger`` (no Spider.log deprecation)."""
+# ----------------------------------------------------------------------------- logging
 
-    def _run_suites(self, spider: Spider, suites: list[Any]) -> None:
-        data = self._generate_data_for_spider(spider)
-        for suite in suites:
-            _LoggerRunner(spider=spider).run(suite, **data)
 
+def failure_reason(error: str | None) -> str | None:
+    """The message of a failed check from unittest's formatted traceback, on one line."""
+    if not error:
+        return None
+    text = error.strip()
+    if "AssertionError: " in text:
+        text = text.rsplit("AssertionError: ", 1)[1]
+    elif "Traceback (most recent call last)" in text:
+        text = text.splitlines()[-1]
+    return "; ".join(line.strip() for line in text.splitlines() if line.strip()) or None
+
+
+_FAILURE_BLOCK = re.compile(
+    r"^\[Spidermon\]\s*\n=+\n(?P<status>[A-Z]+): (?P<name>[^\n]*)\n-+\n(?P<error>.*)$", re.S
+)
+
+
+class OneLineFailures(logging.Filter):
+    """Rewrites spidermon's multi-line failure block (with a traceback) to one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR and isinstance(record.msg, str):
+            found = _FAILURE_BLOCK.match(record.getMessage())
+            if found:
+                reason = failure_reason(found["error"])
+                record.msg = f"[Spidermon] {found['status']}: {found['name']}: {reason}"
+                record.args = ()
+        return True
+
+
+ONE_LINE_FAILURES = OneLineFailures()
 
 # ----------------------------------------------------------------------------- monitors
 
@@ -86,58 +172,24 @@ class _Monitor(Monitor):  # type: ignore[misc]
     def items(self) -> int:
         return int(self.stats.get("item_scraped_count", 0))
 
-    def total(self, prefix: str) -> dict[str, int]:
-        return {k[len(prefix) :]: int(v) for k, v in self.stats.items() if k.startswith(prefix)}
 
-
-class FinishReasonMonitor(_Monitor):
-    """Finish reason"""
-
-    def test_finish_reason(self) -> None:
-        """the crawl ended for an expected reason"""
-        reason = self.stats.get("finish_reason")
-        expected = self.settings.getlist("NEWSCRAWL_MONITOR_FINISH_REASONS")
-        self.assertIn(reason, expected, f"finish reason {reason!r}, expected one of {expected}")
-
-
-class ItemCountMonitor(_Monitor):
-    """Item count"""
-
-    def test_minimum_items(self) -> None:
-        """enough articles found: exported, or already exported by an earlier run (seen-store)"""
-        minimum = self.settings.getint("NEWSCRAWL_MONITOR_MIN_ITEMS")
-        known = sum(int(self.stats.get(f"newscrawl/seen/{k}", 0)) for k in ("skipped", "unchanged"))
-        self.assertGreaterEqual(
-            self.items + known, minimum,
-            f"{self.items} items (+{known} already exported), expected at least {minimum}",
-        )  # fmt: skip
-
-
-class FieldCoverageMonitor(_Monitor):
-    """Field coverage"""
-
-    def test_field_coverage(self) -> None:
-        """required fields are present in enough items"""
-        if not self.items:
-            self.skipTest("no items")
-        rules = {k: float(v) for k, v in self.settings.getdict("NEWSCRAWL_MONITOR_COVERAGE").items()}
-        found = report.coverage(self.stats, list(rules))
-        low = [f"{f} {found[f]:.0%} < {minimum:.0%}" for f, minimum in rules.items() if found[f] < minimum]
-        self.assertFalse(low, "coverage below threshold: " + "; ".join(low))
-
-
+@monitors.name("Validation")
 class ValidationMonitor(_Monitor):
     """Validation"""
 
     def test_validation_drops(self) -> None:
         """items that break the Article contract"""
-        invalid = self.total("newscrawl/invalid/")
+        invalid = {k: int(v) for k, v in self.stats.items() if k.startswith("newscrawl/invalid/")}
         maximum = self.settings.getint("NEWSCRAWL_MONITOR_MAX_INVALID")
         self.assertLessEqual(
-            sum(invalid.values()), maximum, f"validation errors {invalid} (allowed {maximum}); see rejected/"
+            sum(invalid.values()),
+            maximum,
+            f"validation errors { {k.rsplit('/', 1)[1]: v for k, v in invalid.items()} } (allowed {maximum});"
+            " see rejected/",
         )
 
 
+@monitors.name("Layout drift")
 class DriftMonitor(_Monitor):
     """Layout drift"""
 
@@ -155,20 +207,47 @@ class DriftMonitor(_Monitor):
         )  # fmt: skip
 
 
-class ErrorMonitor(_Monitor):
-    """Errors"""
+class ItemCount(ItemCountMonitor):  # type: ignore[misc]
+    """Items exported, plus articles the seen-store already exported, >= SPIDERMON_MIN_ITEMS."""
 
-    def test_error_log_lines(self) -> None:
-        """ERROR log lines (retry give-ups, parse errors, crashes)"""
-        errors = int(self.stats.get("log_count/ERROR", 0))
-        maximum = self.settings.getint("NEWSCRAWL_MONITOR_MAX_ERRORS")
-        self.assertLessEqual(errors, maximum, f"{errors} ERROR log lines, allowed {maximum}")
+    def get_threshold(self) -> float:
+        minimum = float(self.crawler.settings.getfloat("SPIDERMON_MIN_ITEMS"))
+        known = sum(int(self.stats.get(f"newscrawl/seen/{k}", 0)) for k in ("skipped", "unchanged"))
+        return minimum - known
 
-    def test_unhandled_exceptions(self) -> None:
-        """exceptions raised by spider callbacks"""
-        raised = self.total("spider_exceptions/")
-        maximum = self.settings.getint("NEWSCRAWL_MONITOR_MAX_EXCEPTIONS")
-        self.assertLessEqual(sum(raised.values()), maximum, f"unhandled exceptions {raised}")
+    @property
+    def fail_if_stat_missing(self) -> bool:  # no item_scraped_count = 0 items
+        return self.get_threshold() > 0
+
+
+@monitors.name("Spider exceptions")
+class SpiderExceptionsMonitor(BaseStatMonitor):  # type: ignore[misc]
+    """Exceptions raised by spider callbacks (Scrapy's ``spider_exceptions/count``)."""
+
+    stat_name = "spider_exceptions/count"
+    threshold_setting = "NEWSCRAWL_MONITOR_MAX_EXCEPTIONS"
+    assert_type = "<="
+    fail_if_stat_missing = False
+
+
+# the report's name for each monitor (history, schedulers and docs use these)
+LABELS: dict[type, str] = {
+    FinishReasonMonitor: "Finish reason",
+    ItemCountMonitor: "Item count",
+    FieldCoverageMonitor: "Field coverage",
+    ErrorCountMonitor: "Errors",
+    SpiderExceptionsMonitor: "Errors",
+    ValidationMonitor: "Validation",
+    DriftMonitor: "Layout drift",
+}
+
+
+def label(monitor: Any) -> str:
+    """The report's name of a monitor instance (its class's label, else its description)."""
+    for cls in type(monitor).__mro__:
+        if cls in LABELS:
+            return LABELS[cls]
+    return str(monitor.monitor_description).strip().split("\n")[0]
 
 
 # ----------------------------------------------------------------------------- report
@@ -182,10 +261,10 @@ class WriteReport(Action):  # type: ignore[misc]
         spider = self.data.spider
         results = [
             {
-                "monitor": str(item.item.monitor_description).strip().split("\n")[0],
-                "check": item.item.method_name,
+                "monitor": label(item.item),
+                "check": getattr(item.item, "stat_name", None) or item.item.method_name,
                 "status": item.status,
-                "reason": item.reason or (item.error.strip().splitlines()[-1] if item.error else None),
+                "reason": failure_reason(item.reason) or failure_reason(item.error),
             }
             for item in self.result.monitor_results
         ]
@@ -208,13 +287,21 @@ class WriteReport(Action):  # type: ignore[misc]
             spider.logger.info("Monitors passed; report %s", path)
 
 
-class SpiderCloseMonitorSuite(MonitorSuite):  # type: ignore[misc]
+class SpiderCloseMonitorSuite(SpidermonCloseSuite):  # type: ignore[misc]
+    """spidermon's close suite class (``SPIDERMON_MONITOR_SKIPPING_RULES`` apply), newscrawl's monitors."""
+
     monitors = [  # noqa: RUF012 - spidermon reads class attributes
         FinishReasonMonitor,
-        ItemCountMonitor,
+        ItemCount,
         FieldCoverageMonitor,
         ValidationMonitor,
         DriftMonitor,
-        ErrorMonitor,
+        ErrorCountMonitor,
+        SpiderExceptionsMonitor,
     ]
     monitors_finished_actions = [WriteReport]  # noqa: RUF012
+
+    def __init__(self, *args: Any, crawler: Crawler | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, crawler=crawler, **kwargs)
+        if crawler is not None and crawler.spidercls is not None:
+            logging.getLogger(crawler.spidercls.name).addFilter(ONE_LINE_FAILURES)

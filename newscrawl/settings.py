@@ -76,6 +76,7 @@ ITEM_PIPELINES = {
 }
 ADDONS = {
     "newscrawl.addons.NewscrawlAddon": 0,
+    "newscrawl.monitors.MonitorSettingsAddon": 10,
     # FEED_STORAGES wrapped: an article is marked seen once its line is durable (docs/incremental.md)
     "newscrawl.incremental.SeenAddon": 20,
 }
@@ -101,6 +102,10 @@ SPIDERMON_ENABLED = True
 SPIDERMON_SPIDER_CLOSE_MONITORS = ["newscrawl.monitors.SpiderCloseMonitorSuite"]
 SPIDERMON_ADD_FIELD_COVERAGE = True
 SPIDERMON_FIELD_COVERAGE_SKIP_NONE = True  # null is "missing" for coverage
+SPIDERMON_FIELD_COVERAGE_SKIP_IF_NO_ITEM = True  # nothing exported: the item count fails instead
+# FINISH_REASONS, MIN_ITEMS, COVERAGE and MAX_ERRORS below configure spidermon's built-in monitors:
+# newscrawl.monitors.MonitorSettingsAddon maps them onto SPIDERMON_EXPECTED_FINISH_REASONS,
+# SPIDERMON_MIN_ITEMS, SPIDERMON_FIELD_COVERAGE_RULES ("dict/<field>") and SPIDERMON_MAX_ERRORS.
 NEWSCRAWL_MONITOR_FINISH_REASONS = ["finished", "closespider_itemcount", "closespider_pagecount"]
 NEWSCRAWL_MONITOR_MIN_ITEMS = 1
 # Share of items with a non-empty value, per field.
@@ -116,6 +121,9 @@ NEWSCRAWL_MONITOR_MAX_INVALID = 0
 NEWSCRAWL_MONITOR_MAX_GENERIC_SHARE = 0.2
 NEWSCRAWL_MONITOR_MAX_ERRORS = 5
 NEWSCRAWL_MONITOR_MAX_EXCEPTIONS = 0
+# `scrapy crawl` exit status when a monitor failed (newscrawl/commands/crawl.py); 0: exit 0 as Scrapy does.
+NEWSCRAWL_MONITOR_EXIT_CODE = int(os.environ.get("NEWSCRAWL_MONITOR_EXIT_CODE") or 3)
+COMMANDS_MODULE = "newscrawl.commands"  # its `crawl` replaces Scrapy's (same options)
 
 # --- rendering (scrapy-playwright, per request via meta["playwright"]) ------
 PLAYWRIGHT_BROWSER_TYPE = "chromium"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import shutil
 import subprocess
@@ -12,13 +13,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy import Spider
+from scrapy.crawler import Crawler
 from scrapy.http import HtmlResponse
+from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.project import get_project_settings
+from scrapy.utils.reactor import install_reactor, is_reactor_installed
+from scrapy.utils.test import get_crawler
+from spidermon.contrib.scrapy.runners import SpiderMonitorRunner
 
 from newscrawl import report
+from newscrawl.commands.crawl import monitor_exit_code
 from newscrawl.faults import better_encoding, looks_binary, retry_after_seconds
+from newscrawl.monitors import MonitorSettingsAddon, SpiderCloseMonitorSuite
 from newscrawl.parsers.pagekind import page_kind
+from newscrawl.report import Report
 from tests.conftest import FIXTURES, ROOT, run_crawl
 
 SPIDERS = sorted(SpiderLoader.from_settings(get_project_settings()).list())
@@ -52,6 +62,7 @@ def test_demo_crawl_passes_its_monitors(spider: str, tmp_path: Path) -> None:
     markdown = Path(latest["path"]).with_suffix(".md").read_text("utf-8")
     assert "Monitors **PASSED**" in markdown and "| Layout drift | test_generic_body_share | OK |" in markdown
     assert check(spider, tmp_path / "data").returncode == 0
+    assert result.returncode == 0
 
 
 def test_incremental_rerun_with_nothing_new_passes(tmp_path: Path) -> None:
@@ -88,6 +99,175 @@ def test_redesign_trips_the_drift_alarm(tmp_path: Path) -> None:
     assert "Monitors FAILED (Layout drift)" in result.log
     proc = check("arab_news", tmp_path / "data")
     assert proc.returncode == 1 and "FAILED Layout drift" in proc.stdout
+    # cron/systemd see it: `scrapy crawl` itself exits NEWSCRAWL_MONITOR_EXIT_CODE (3)
+    assert result.returncode == 3 and "Exit status 3: monitors failed" in result.log
+    # one line per failed check, no traceback, no Spider.log() deprecation warning
+    assert "ERROR: [Spidermon] FAIL: Layout drift/test_generic_body_share: 7/7 bodies" in result.log
+    assert "Traceback" not in result.log and "Spider.log() is deprecated" not in result.log
+
+
+def test_monitor_exit_code_can_be_turned_off(tmp_path: Path) -> None:
+    snapshot = redesigned_snapshot(tmp_path / "snap")
+    result = run_crawl(
+        "arab_news", tmp_path, snapshot=snapshot, settings={"NEWSCRAWL_MONITOR_EXIT_CODE": "0"}
+    )
+    assert report.latest("arab_news", tmp_path / "data")["monitors"]["failed"] == ["Layout drift"]
+    assert result.returncode == 0  # Scrapy's own behaviour
+
+
+# --- the suite in-process: spidermon's built-ins, newscrawl's two checks -----------------------
+
+
+class Probe(Spider):
+    name = "probe"
+
+
+def run_suite(tmp_path: Path, stats: dict[str, Any], **settings: Any) -> tuple[Crawler, Report]:
+    """Run the project's close suite on ``stats`` with spidermon's runner; the report it wrote."""
+    if not is_reactor_installed():  # get_crawler expects the one `scrapy crawl` installs
+        install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+    project = get_project_settings()
+    project.setdict({"NEWSCRAWL_DATA_DIR": str(tmp_path), **settings}, priority="cmdline")
+    crawler = get_crawler(Probe, project.copy_to_dict())
+    crawler.spider = Probe()
+    crawler.stats.set_stats({"start_time": datetime(2026, 11, 20, 9, 0, tzinfo=UTC), **stats})
+    suite = SpiderCloseMonitorSuite(crawler=crawler)
+    data = {
+        "stats": crawler.stats.get_stats(),
+        "stats_history": [],
+        "crawler": crawler,
+        "spider": crawler.spider,
+    }
+    SpiderMonitorRunner(spider=crawler.spider).run(suite, job=None, **data)
+    return crawler, report.latest("probe", tmp_path)
+
+
+GOOD = {
+    "finish_reason": "finished",
+    "item_scraped_count": 4,
+    **{
+        f"spidermon_field_coverage/dict/{f}": 1.0
+        for f in ("title", "body", "published_at", "authors", "image_url")
+    },
+    "newscrawl/layer/body/selectors": 4,
+}
+
+
+def results(got: Report) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for r in got["monitors"]["results"]:
+        out.setdefault(r["monitor"], []).append(r["status"])
+    return out
+
+
+def test_suite_is_spidermons_builtins_plus_two() -> None:
+    from spidermon.contrib.scrapy import monitors as builtin
+
+    suite = set(SpiderCloseMonitorSuite.monitors)
+    assert {builtin.FinishReasonMonitor, builtin.FieldCoverageMonitor, builtin.ErrorCountMonitor} <= suite
+    assert any(issubclass(m, builtin.ItemCountMonitor) for m in suite)
+    own = {m.__name__ for m in suite if not m.__module__.startswith("spidermon.")}
+    assert own == {"ItemCount", "ValidationMonitor", "DriftMonitor", "SpiderExceptionsMonitor"}
+
+
+def test_a_good_run_passes_every_monitor(tmp_path: Path) -> None:
+    crawler, got = run_suite(tmp_path, GOOD)
+    assert got["monitors"]["passed"], got["monitors"]
+    assert results(got) == {
+        "Finish reason": ["OK"],
+        "Item count": ["OK"],
+        "Field coverage": ["OK"],
+        "Validation": ["OK"],
+        "Layout drift": ["OK"],
+        "Errors": ["SKIPPED", "SKIPPED"],  # no ERROR line, no exception: nothing to count
+    }
+    assert monitor_exit_code(crawler) == 0
+
+
+@pytest.mark.parametrize(
+    ("stats", "settings", "failed", "reason"),
+    [
+        ({"finish_reason": "shutdown"}, {}, "Finish reason", 'Finished with "shutdown" the expected reasons'),
+        ({"item_scraped_count": 2}, {"NEWSCRAWL_MONITOR_MIN_ITEMS": 3}, "Item count", "Current value: '2.0'"),
+        ({"spidermon_field_coverage/dict/authors": 0.25}, {}, "Field coverage",
+         "dict/authors (expected 0.5, got 0.25"),
+        ({"log_count/ERROR": 6}, {}, "Errors", "'log_count/ERROR' to be '<=' to '5.0'"),
+        ({"spider_exceptions/count": 1}, {}, "Errors", "'spider_exceptions/count' to be '<=' to '0.0'"),
+        ({"newscrawl/invalid/body": 2}, {}, "Validation", "validation errors {'body': 2} (allowed 0)"),
+        ({"newscrawl/layer/body/generic": 2}, {}, "Layout drift", "2/4 bodies (50%) from the generic layer"),
+    ],
+)  # fmt: skip
+def test_each_monitor_fails_on_its_own(
+    tmp_path: Path, stats: dict[str, Any], settings: dict[str, Any], failed: str, reason: str
+) -> None:
+    crawler, got = run_suite(tmp_path, {**GOOD, **stats}, **settings)
+    assert got["monitors"]["failed"] == [failed]
+    (why,) = [r["reason"] for r in got["monitors"]["results"] if r["status"] == "FAIL"]
+    assert reason in why and "Traceback" not in why and "\n" not in why
+    assert crawler.stats.get_value("newscrawl/monitors/failed") == 1
+    assert monitor_exit_code(crawler) == 3
+
+
+def test_item_count_counts_articles_the_seen_store_had(tmp_path: Path) -> None:
+    rerun = {k: v for k, v in GOOD.items() if k != "item_scraped_count"}  # Scrapy sets no count for 0
+    _, got = run_suite(tmp_path / "a", {**rerun, "newscrawl/seen/skipped": 7})
+    assert got["monitors"]["passed"] and "FAIL" not in results(got)["Item count"]
+    _, got = run_suite(tmp_path / "b", rerun)
+    assert got["monitors"]["failed"] == ["Item count"]
+    _, got = run_suite(tmp_path / "c", {**GOOD, "newscrawl/seen/unchanged": 1}, NEWSCRAWL_MONITOR_MIN_ITEMS=5)
+    assert results(got)["Item count"] == ["OK"]  # 4 exported + 1 unchanged
+
+
+def test_failed_check_is_one_log_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO):
+        run_suite(tmp_path, {**GOOD, "finish_reason": "shutdown"})
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == [
+        "[Spidermon] FAIL: Finish Reason Monitor/Should have the expected finished reason(s): "
+        'Finished with "shutdown" the expected reasons are '
+        "['finished', 'closespider_itemcount', 'closespider_pagecount']"
+    ]
+
+
+# --- NEWSCRAWL_MONITOR_* -> SPIDERMON_* ----------------------------------------------------------
+
+
+def mapped(**given: tuple[Any, str]) -> Settings:
+    settings = Settings()
+    for name, (value, priority) in given.items():
+        settings.set(name, value, priority=priority)
+    MonitorSettingsAddon().update_settings(settings)
+    return settings
+
+
+def test_old_monitor_settings_are_mapped() -> None:
+    settings = mapped(
+        NEWSCRAWL_MONITOR_FINISH_REASONS=("finished,closespider_timeout", "cmdline"),
+        NEWSCRAWL_MONITOR_MIN_ITEMS=("3", "spider"),
+        NEWSCRAWL_MONITOR_COVERAGE=({"title": 1.0, "image_url": "0.5"}, "project"),
+        NEWSCRAWL_MONITOR_MAX_ERRORS=(9, "project"),
+    )
+    assert settings.getlist("SPIDERMON_EXPECTED_FINISH_REASONS") == ["finished", "closespider_timeout"]
+    assert settings["SPIDERMON_MIN_ITEMS"] == 3 and settings.getpriority("SPIDERMON_MIN_ITEMS") == 30
+    assert settings["SPIDERMON_FIELD_COVERAGE_RULES"] == {"dict/title": 1.0, "dict/image_url": 0.5}
+    assert settings["SPIDERMON_MAX_ERRORS"] == 9
+
+
+def test_spidermon_name_given_more_specifically_wins() -> None:
+    settings = mapped(NEWSCRAWL_MONITOR_MIN_ITEMS=(1, "project"), SPIDERMON_MIN_ITEMS=(4, "cmdline"))
+    assert settings["SPIDERMON_MIN_ITEMS"] == 4
+    settings = mapped(NEWSCRAWL_MONITOR_MIN_ITEMS=(2, "spider"), SPIDERMON_MIN_ITEMS=(4, "project"))
+    assert settings["SPIDERMON_MIN_ITEMS"] == 2  # e.g. a spider's custom_settings
+
+
+def test_project_settings_configure_the_builtins(tmp_path: Path) -> None:
+    project = get_project_settings()
+    for addon in ("newscrawl.addons.NewscrawlAddon", "newscrawl.monitors.MonitorSettingsAddon"):
+        assert addon in project.getdict("ADDONS")
+    assert project["COMMANDS_MODULE"] == "newscrawl.commands"
+    crawler, _ = run_suite(tmp_path, GOOD)
+    assert crawler.settings["SPIDERMON_MIN_ITEMS"] == 1 and crawler.settings["SPIDERMON_MAX_ERRORS"] == 5
+    assert crawler.settings["SPIDERMON_FIELD_COVERAGE_RULES"]["dict/title"] == 1.0
 
 
 # --- report files -------------------------------------------------------------------------------
