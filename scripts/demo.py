@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from newscrawl.history import write_page
+
 ROOT = Path(__file__).resolve().parent.parent
 FAILED_LINE = re.compile(r"\[(?P<logger>[\w.]+)\] WARNING: Failed (?P<url>\S+): (?P<reason>\S+)")
 
@@ -224,6 +226,7 @@ def main() -> int:
     if rejected:
         print(f"    rejected  {data}/rejected/<spider>/ (items that broke the contract, with errors): "
               + ", ".join(rejected))  # fmt: skip
+    print(f"    history   {shown(write_page(opts.data_dir))} (every run so far: newscrawl report --html)")
     items = sum(r.items for r in results)
     passed = sum(1 for r in results if r.monitors_passed)
     print(
