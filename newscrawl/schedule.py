@@ -453,6 +453,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(EXIT_SCRAPYD, str(exc))
     if params.check:
         problems = judge(params, outcome)
+        from newscrawl.history import write_page  # lazy: plotly only when a page is written
+
+        print(f"run history page: {write_page(params.report_dir)}")
     else:
         problems = [
             f"{j.spider} job {j.id} @ {j.node}: lost" for j, state in outcome.items() if state == LOST
