@@ -41,6 +41,7 @@ from newscrawl.parsers.structured import (
     ARTICLE_TYPES,
     as_text,
     elements,
+    inside,
     jsonld_nodes,
     meta,
     select,
@@ -105,7 +106,7 @@ def _jsonld_values(sel: Selector, *keys: str) -> Iterator[str]:
 
 
 def _in_furniture(element: Any) -> bool:
-    return any(getattr(a, "tag", None) in _FURNITURE for a in element.iterancestors())
+    return inside(element, _FURNITURE)
 
 
 def _root(sel: Selector) -> Any:

@@ -25,7 +25,7 @@ from lxml import etree
 from parsel import Selector
 
 from newscrawl.parsers.pagekind import prose_chars
-from newscrawl.parsers.structured import elements, short_text
+from newscrawl.parsers.structured import elements, inside, short_text
 from newscrawl.text import alnum_key, clean_text
 
 logger = logging.getLogger(__name__)
@@ -126,34 +126,28 @@ def _key(text: str) -> str:
 
 
 def _in_furniture(element: Any) -> bool:
-    return any(getattr(a, "tag", None) in _FURNITURE for a in element.iterancestors())
+    return inside(element, _FURNITURE)
 
 
 def _text(element: Any) -> str:
+    """Text of ``element`` in document order, script/style/svg content left out, ``<br>``
+    a space (inline markup adds none)."""
     parts: list[str] = []
-    for node in element.iter():
-        tag = node.tag if isinstance(node.tag, str) else ""
-        if tag in _NOT_TEXT or not tag:
-            if node is not element and node.tail:
-                parts.append(node.tail)
-            continue
-        if tag == "br":
-            parts.append(" ")
-        if node.text and not any(getattr(a, "tag", None) in _NOT_TEXT for a in _until(node, element)):
-            parts.append(node.text)
-        if node is not element and node.tail:
-            parts.append(node.tail)
+    _gather(element, parts)
     return clean_text("".join(parts))
 
 
-def _until(node: Any, top: Any) -> list[Any]:
-    """Ancestors of ``node`` up to (excluding) ``top``."""
-    out = []
-    for ancestor in node.iterancestors():
-        if ancestor is top:
-            break
-        out.append(ancestor)
-    return out
+def _gather(element: Any, parts: list[str]) -> None:
+    if element.text:
+        parts.append(element.text)
+    for child in element:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag == "br":
+            parts.append(" ")
+        elif tag and tag not in _NOT_TEXT:
+            _gather(child, parts)
+        if child.tail:
+            parts.append(child.tail)
 
 
 def paragraphs_in(sel: Selector, article_body: str) -> list[str]:
