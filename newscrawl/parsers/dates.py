@@ -44,6 +44,7 @@ from newscrawl.parsers.structured import (
     inside,
     jsonld_nodes,
     meta,
+    root_of,
     select,
     short_text,
     strings,
@@ -109,12 +110,8 @@ def _in_furniture(element: Any) -> bool:
     return inside(element, _FURNITURE)
 
 
-def _root(sel: Selector) -> Any:
-    return sel.root if isinstance(sel.root, etree._Element) else None
-
-
 def _html_dates(sel: Selector, default_offset: timezone) -> ParsedDate | None:
-    root = _root(sel)
+    root = root_of(sel)
     if root is None:
         return None
     for value in strings(_MICRODATA, root):
@@ -138,7 +135,7 @@ def _base_time(response: TextResponse, crawled_at: datetime) -> datetime:
 def _text_dates(
     sel: Selector, response: TextResponse, default_offset: timezone, crawled_at: datetime
 ) -> ParsedDate | None:
-    root = _root(sel)
+    root = root_of(sel)
     if root is None:
         return None
     base: datetime | None = None
@@ -208,7 +205,7 @@ def published(
     ]
     if winner := _vote(layers):
         return winner
-    if generic and (root := _root(sel)) is not None and (parsed := _generic(root, default_offset)):
+    if generic and (root := root_of(sel)) is not None and (parsed := _generic(root, default_offset)):
         return parsed, "generic"
     if day := date_in_url(response.url):
         return ParsedDate(datetime(*day, tzinfo=default_offset), "day", True), "url"

@@ -25,7 +25,7 @@ from lxml import etree
 from parsel import Selector
 
 from newscrawl.parsers.pagekind import prose_chars
-from newscrawl.parsers.structured import elements, inside, short_text
+from newscrawl.parsers.structured import elements, inside, root_of, short_text
 from newscrawl.text import alnum_key, clean_text
 
 logger = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def extract(sel: Selector, url: str) -> list[str] | None:
     """trafilatura's main text as paragraphs, or None when it is no prose."""
     import trafilatura
 
-    tree = sel.root if isinstance(sel.root, etree._Element) else None
+    tree = root_of(sel)
     if tree is None:
         return None
     # trafilatura's own parser drops comments; its readability fallback fails on them.
@@ -191,7 +191,7 @@ def covers(text: str | None, article_body: str) -> float:
 def densest_block(sel: Selector) -> list[str] | None:
     """Paragraphs of the element holding the most paragraph text (outside navigation,
     headers, footers and asides): the body of a page no extractor could read."""
-    root = sel.root if isinstance(sel.root, etree._Element) else None
+    root = root_of(sel)
     if root is None:
         return None
     scores: dict[Any, int] = {}
@@ -228,7 +228,7 @@ def lead_paragraphs(sel: Selector, body: list[str]) -> list[str]:
     related-story cards as often — whose text the body
     lacks): generic extractors often drop it with the header it sits in. Read up to
     the first body paragraph only, so related-story teasers further down never count."""
-    root = sel.root if isinstance(sel.root, etree._Element) else None
+    root = root_of(sel)
     if root is None or not body:
         return []
     in_body = _key(" ".join(body))

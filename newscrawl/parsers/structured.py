@@ -169,6 +169,11 @@ def elements(query: etree.XPath, root: Any) -> list[etree._Element]:
     return [n for n in found if isinstance(n, etree._Element)] if isinstance(found, list) else []
 
 
+def root_of(sel: Selector) -> Any:
+    """The lxml element a selector wraps, or None (a text or JSON selector)."""
+    return sel.root if isinstance(sel.root, etree._Element) else None
+
+
 def inside(element: Any, tags: frozenset[str]) -> bool:
     """``element`` has an ancestor whose tag is one of ``tags`` (``nav``, ``footer``, ...)."""
     return any(getattr(a, "tag", None) in tags for a in element.iterancestors())
