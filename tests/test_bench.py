@@ -1,34 +1,22 @@
-"""scripts/bench.py's snapshot generator: a snapshot the spider can crawl (no timings here)."""
+"""scripts/bench/snapshot.py: the generated snapshot is one the spider can crawl (no timings here)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 from scrapy.http import HtmlResponse, Request
 
-from newscrawl.discovery import feed_links, sitemap_links
+from newscrawl.downloader.replay import Snapshot
 from newscrawl.items import Article
 from newscrawl.parsers import parser_for
-from newscrawl.replay import Snapshot
 from newscrawl.spiders.arab_news import ArabNewsSpider
-from tests.conftest import FROZEN, ROOT
-
-
-def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench", ROOT / "scripts" / "bench.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench", module)
-    spec.loader.exec_module(module)
-    return module
+from newscrawl.spiders.discovery import feed_links, sitemap_links
+from scripts.bench.snapshot import generate_snapshot
+from tests.conftest import FROZEN
 
 
 def test_generated_snapshot_lists_and_parses_every_article(tmp_path: Path) -> None:
-    bench = _bench()
-    counts = bench.generate_snapshot(tmp_path, 30)
+    counts = generate_snapshot(tmp_path, 30)
     snapshot = Snapshot(tmp_path)
     articles = [url for url in snapshot.entries if ArabNewsSpider.article_url.match(url)]
     assert len(articles) == counts["articles"] == 30
