@@ -43,7 +43,7 @@ crawl: install
 
 ## check-live: live canary (network): a few articles per spider, coverage and layers, monitors
 check-live: $(STAMP)
-	$(BIN)/python -m newscrawl.canary
+	$(BIN)/python -m newscrawl.operations.canary
 
 ## deploy: build the egg and upload it to scrapy.cfg's [deploy:$(TARGET)] (docs/deploy.md);
 ##         credentials from SCRAPYD_USERNAME / SCRAPYD_PASSWORD when set

@@ -14,11 +14,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from newscrawl import compat
+
 if TYPE_CHECKING:
     from newscrawl.items import Article
 
 __version__ = "0.1.0"
 __all__ = ["parse"]
+
+compat.install()  # old flat module paths (newscrawl.faults, ...) still import
 
 
 def parse(

@@ -1,14 +1,14 @@
 """NewscrawlAddon: settings derived from other settings, after ``-s`` is applied.
 
-- ``NEWSCRAWL_REPLAY`` set: http(s) go to ``newscrawl.replay.ReplayDownloadHandler``,
+- ``NEWSCRAWL_REPLAY`` set: http(s) go to ``newscrawl.downloader.replay.ReplayDownloadHandler``,
   politeness delays and AutoThrottle are off (robots.txt is still read, from the snapshot).
-- ``NEWSCRAWL_RENDER`` on: http(s) go to ``newscrawl.rendering.RenderingDownloadHandler``
+- ``NEWSCRAWL_RENDER`` on: http(s) go to ``newscrawl.downloader.rendering.RenderingDownloadHandler``
   (scrapy-playwright, started lazily) or, with replay, ``ReplayRenderingDownloadHandler``.
-  ``newscrawl.rendering.ChallengeMiddleware`` is always enabled (it counts challenges
+  ``newscrawl.downloader.rendering.ChallengeMiddleware`` is always enabled (it counts challenges
   as blocked when rendering is off); ``DOWNLOADER_MIDDLEWARES`` may set it to None.
 - ``FEEDS``: unless the user gave ``-o/-O``/``FEEDS`` or ``NEWSCRAWL_FEEDS=False``,
   every crawl writes ``<NEWSCRAWL_DATA_DIR>/<spider>/<timestamp>.jsonl``.
-- ``REDIS_URL`` set: distributed mode, see ``newscrawl.distributed.apply``.
+- ``REDIS_URL`` set: distributed mode, see ``newscrawl.storage.distributed.apply``.
 """
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ from pathlib import Path
 from scrapy.settings import BaseSettings
 from scrapy.utils.misc import load_object
 
-from newscrawl import distributed
+from newscrawl.storage import distributed
 
-REPLAY_HANDLER = "newscrawl.replay.ReplayDownloadHandler"
-RENDER_HANDLER = "newscrawl.rendering.RenderingDownloadHandler"
-REPLAY_RENDER_HANDLER = "newscrawl.rendering.ReplayRenderingDownloadHandler"
+REPLAY_HANDLER = "newscrawl.downloader.replay.ReplayDownloadHandler"
+RENDER_HANDLER = "newscrawl.downloader.rendering.RenderingDownloadHandler"
+REPLAY_RENDER_HANDLER = "newscrawl.downloader.rendering.ReplayRenderingDownloadHandler"
 # process_response before RetryMiddleware (550) and the faults middlewares (560/570),
 # after HttpCompressionMiddleware (590) has decoded the body.
-CHALLENGE_MIDDLEWARE = ("newscrawl.rendering.ChallengeMiddleware", 580)
+CHALLENGE_MIDDLEWARE = ("newscrawl.downloader.rendering.ChallengeMiddleware", 580)
 
 
 class NewscrawlAddon:

@@ -28,7 +28,7 @@ NEWSCRAWL_COMMIT_INTERVAL = 1.0
 # Write FEEDS automatically (off when the user passes -o/-O or sets FEEDS).
 NEWSCRAWL_FEEDS = True
 # Raw-page archive: every fetched article response in <dir>/<spider>-<time>-<host>-<pid>.warc.gz;
-# `newscrawl reparse <dir>` re-parses it offline (newscrawl/archive.py). Unset: off.
+# `newscrawl reparse <dir>` re-parses it offline (newscrawl/storage/archive.py). Unset: off.
 NEWSCRAWL_ARCHIVE = os.environ.get("NEWSCRAWL_ARCHIVE") or None
 # Path of the Chromium binary used for rendering (Debian's by default).
 NEWSCRAWL_CHROMIUM = os.environ.get("NEWSCRAWL_CHROMIUM", "/usr/bin/chromium")
@@ -54,14 +54,14 @@ TELNETCONSOLE_ENABLED = False
 # many jobs; nothing in newscrawl uses it.
 REMOTE_CONTROL_ENABLED = False
 
-# --- faults (newscrawl/faults.py, docs/monitoring.md) -------------------------
+# --- faults (newscrawl/downloader/faults.py, docs/monitoring.md) -------------------------
 # Longest Retry-After (seconds) waited before a retry; a longer one is not retried this run.
 NEWSCRAWL_RETRY_AFTER_MAX = 120
 # Longest robots.txt Crawl-delay (seconds) honoured; a longer one is capped to this (logged).
 NEWSCRAWL_CRAWL_DELAY_MAX = 60
 DOWNLOADER_MIDDLEWARES = {
-    "newscrawl.faults.RetryAfterMiddleware": 560,  # before RetryMiddleware (550) sees the answer
-    "newscrawl.faults.BodySanityMiddleware": 570,  # binary/mis-declared/truncated HTML
+    "newscrawl.downloader.faults.RetryAfterMiddleware": 560,  # before RetryMiddleware (550) sees the answer
+    "newscrawl.downloader.faults.BodySanityMiddleware": 570,  # binary/mis-declared/truncated HTML
 }
 
 # --- output -----------------------------------------------------------------
@@ -69,42 +69,42 @@ FEED_EXPORT_ENCODING = "utf-8"
 ITEM_PIPELINES = {
     "newscrawl.pipelines.ValidationPipeline": 100,
     "newscrawl.pipelines.DedupePipeline": 200,
-    "newscrawl.linking.LinkingPipeline": 300,
-    "newscrawl.incremental.SeenPipeline": 350,  # export dedupe, updates (docs/incremental.md)
-    "newscrawl.database.DatabasePipeline": 800,  # NEWSCRAWL_DB_URL set: upsert into a database
+    "newscrawl.pipelines.linking.LinkingPipeline": 300,
+    "newscrawl.storage.incremental.SeenPipeline": 350,  # export dedupe, updates (docs/incremental.md)
+    "newscrawl.storage.database.DatabasePipeline": 800,  # NEWSCRAWL_DB_URL set: upsert into a database
     "newscrawl.pipelines.LayerStatsPipeline": 900,
 }
 ADDONS = {
     "newscrawl.addons.NewscrawlAddon": 0,
-    "newscrawl.monitors.MonitorSettingsAddon": 10,
+    "newscrawl.operations.monitors.MonitorSettingsAddon": 10,
     # FEED_STORAGES wrapped: an article is marked seen once its line is durable (docs/incremental.md)
-    "newscrawl.incremental.SeenAddon": 20,
+    "newscrawl.storage.incremental.SeenAddon": 20,
 }
 EXTENSIONS = {
-    "newscrawl.startup.StartupCheck": -1000,  # first: unwritable output, broken store -> exit 1
-    "newscrawl.extensions.StatsFile": 500,
-    "newscrawl.archive.WarcArchive": 450,  # NEWSCRAWL_ARCHIVE: article responses in WARC files
-    "newscrawl.faults.RedirectAccounting": 100,
-    "newscrawl.faults.CrawlDelay": 110,  # robots.txt Crawl-delay (live crawls)
-    "newscrawl.monitors.Spidermon": 400,  # before StatsFile, so the stats file has monitor results
+    "newscrawl.operations.startup.StartupCheck": -1000,  # first: unwritable output, broken store -> exit 1
+    "newscrawl.operations.extensions.StatsFile": 500,
+    "newscrawl.storage.archive.WarcArchive": 450,  # NEWSCRAWL_ARCHIVE: article responses in WARC files
+    "newscrawl.downloader.faults.RedirectAccounting": 100,
+    "newscrawl.downloader.faults.CrawlDelay": 110,  # robots.txt Crawl-delay (live crawls)
+    "newscrawl.operations.monitors.Spidermon": 400,  # before StatsFile, so the stats file has monitor results
 }
 # Known article requests are dropped before they reach the scheduler.
-SPIDER_MIDDLEWARES = {"newscrawl.incremental.SeenSpiderMiddleware": 550}
+SPIDER_MIDDLEWARES = {"newscrawl.storage.incremental.SeenSpiderMiddleware": 550}
 # Write final crawl stats as JSON to this path (off when unset).
 NEWSCRAWL_STATS_FILE = os.environ.get("NEWSCRAWL_STATS_FILE") or None
-# Articles also upserted by id into postgresql://... or sqlite:///path (newscrawl/database.py).
+# Articles also upserted by id into postgresql://... or sqlite:///path (newscrawl/storage/database.py).
 NEWSCRAWL_DB_URL = os.environ.get("NEWSCRAWL_DB_URL") or None
 # Rows per database transaction.
 NEWSCRAWL_DB_BATCH = 100
 
-# --- monitoring (newscrawl/monitors.py; thresholds in docs/monitoring.md) -----
+# --- monitoring (newscrawl/operations/monitors.py; thresholds in docs/monitoring.md) -----
 SPIDERMON_ENABLED = True
-SPIDERMON_SPIDER_CLOSE_MONITORS = ["newscrawl.monitors.SpiderCloseMonitorSuite"]
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["newscrawl.operations.monitors.SpiderCloseMonitorSuite"]
 SPIDERMON_ADD_FIELD_COVERAGE = True
 SPIDERMON_FIELD_COVERAGE_SKIP_NONE = True  # null is "missing" for coverage
 SPIDERMON_FIELD_COVERAGE_SKIP_IF_NO_ITEM = True  # nothing exported: the item count fails instead
 # FINISH_REASONS, MIN_ITEMS, COVERAGE and MAX_ERRORS below configure spidermon's built-in monitors:
-# newscrawl.monitors.MonitorSettingsAddon maps them onto SPIDERMON_EXPECTED_FINISH_REASONS,
+# newscrawl.operations.monitors.MonitorSettingsAddon maps them onto SPIDERMON_EXPECTED_FINISH_REASONS,
 # SPIDERMON_MIN_ITEMS, SPIDERMON_FIELD_COVERAGE_RULES ("dict/<field>") and SPIDERMON_MAX_ERRORS.
 NEWSCRAWL_MONITOR_FINISH_REASONS = ["finished", "closespider_itemcount", "closespider_pagecount"]
 NEWSCRAWL_MONITOR_MIN_ITEMS = 1
@@ -144,14 +144,14 @@ PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 # Tabs per browser context (upstream default is CONCURRENT_REQUESTS).
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
 # scrapy-playwright's provider, starting the Playwright driver on the first rendering request.
-PLAYWRIGHT_BROWSER_PROVIDER = "newscrawl.rendering.LazyBrowserProvider"
-# newscrawl/rendering.py, docs/rendering.md. Render requests that ask for it (meta["playwright"]);
+PLAYWRIGHT_BROWSER_PROVIDER = "newscrawl.downloader.rendering.LazyBrowserProvider"
+# newscrawl/downloader/rendering.py, docs/rendering.md. Render requests that ask for it (meta["playwright"]);
 # Chromium starts only on the first such request. Off: those requests are dropped and counted.
 # Opt-in (a browser is heavy, and a bot challenge may be the site saying no); the daily8
 # spider opts in through custom_settings because Daily8 is a JavaScript application.
 NEWSCRAWL_RENDER = os.environ.get("NEWSCRAWL_RENDER", "0").lower() in ("1", "true", "yes", "on")
 # Bot challenge = one of these statuses AND one of these body markers (case-insensitive; [] = off).
-# The one definition: newscrawl.rendering reads them from the settings.
+# The one definition: newscrawl.downloader.rendering reads them from the settings.
 NEWSCRAWL_CHALLENGE_STATUSES = [403, 429, 503]
 NEWSCRAWL_CHALLENGE_MARKERS = [
     "Just a moment...",

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newscrawl.history import write_page
+from newscrawl.operations.history import write_page
 
 ROOT = Path(__file__).resolve().parent.parent
 FAILED_LINE = re.compile(r"\[(?P<logger>[\w.]+)\] WARNING: Failed (?P<url>\S+): (?P<reason>\S+)")

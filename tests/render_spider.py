@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from scrapy import Request, Spider
 from scrapy.http import Response
 
-from newscrawl.rendering import is_rendered, render_request
+from newscrawl.downloader.rendering import is_rendered, render_request
 
 
 class RenderProbe(Spider):

@@ -19,9 +19,9 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from newscrawl.archive import read_archive
 from newscrawl.spiders.arab_news import ArabNewsSpider
 from newscrawl.spiders.daily8 import Daily8Spider
+from newscrawl.storage.archive import read_archive
 from tests.conftest import FIXTURES, ROOT, CrawlResult, by_id, run_crawl
 
 JS_ARTICLE = "daily8:07fd0e6d9632f14c1527c439ec82fbbe"  # client-rendered: needs Chromium in a crawl

@@ -1,4 +1,4 @@
-"""The live canary's code path, offline: ``python -m newscrawl.canary --replay <snapshot>``."""
+"""The live canary's code path, offline: ``python -m newscrawl.operations.canary --replay <snapshot>``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from tests.test_monitoring import redesigned_snapshot
 
 
 def canary(tmp_path: Path, snapshot: Path, *spiders: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "newscrawl.canary", "--replay", str(snapshot), "--items", "2"]
+    cmd = [sys.executable, "-m", "newscrawl.operations.canary", "--replay", str(snapshot), "--items", "2"]
     cmd += ["--data-dir", str(tmp_path / "canary")]
     for spider in spiders:
         cmd += ["--spider", spider]

@@ -12,8 +12,8 @@ from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
 from newscrawl.items import Article
-from newscrawl.linking import MAX_DISTANCE, LinkingPipeline, distance, fingerprint, id_from_url
 from newscrawl.parsers.daily8 import Daily8Parser, canonical_article_url
+from newscrawl.pipelines.linking import MAX_DISTANCE, LinkingPipeline, distance, fingerprint, id_from_url
 from newscrawl.spiders.daily8 import Daily8Spider
 from newscrawl.text import parse_relative_date, split_glued_time
 from tests.conftest import FIXTURES, FROZEN, CrawlResult, Page, fake_response, fixture_pages, run_crawl
@@ -198,7 +198,7 @@ def test_pipeline_links_by_url_and_by_fingerprint(tmp_path: Path) -> None:
 
 def test_pipeline_finds_originals_in_the_seen_store_not_in_export_files(tmp_path: Path) -> None:
     """A fresh worker (no export files) links through the store; export files are not read."""
-    from newscrawl.seen import Export, SeenRecord, SqliteSeenStore
+    from newscrawl.storage.seen import Export, SeenRecord, SqliteSeenStore
 
     an = original()
     export = tmp_path / "arab_news" / "2026-11-20T09-00-00.jsonl"

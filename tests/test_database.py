@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from scrapy.utils.test import get_crawler
 
-from newscrawl.database import TABLE, DatabasePipeline, columns
 from newscrawl.items import Article
-from newscrawl.startup import StartupError
+from newscrawl.operations.startup import StartupError
+from newscrawl.storage.database import TABLE, DatabasePipeline, columns
 from tests.conftest import ROOT, article_pages, run_crawl
 from tests.pg_server import Postgres, free_port, start_postgres, stop_postgres
 
@@ -196,7 +196,7 @@ def test_off_without_a_url_and_the_driver_is_imported_lazily() -> None:
     with pytest.raises(NotConfigured):
         DatabasePipeline.from_crawler(get_crawler(settings_dict={"NEWSCRAWL_DB_URL": None}))
     code = (
-        "import sys, newscrawl.database as d, tempfile, os;"
+        "import sys, newscrawl.storage.database as d, tempfile, os;"
         "d.open_backend(os.path.join(tempfile.mkdtemp(), 'a.sqlite3')).close();"
         "print('psycopg' in sys.modules)"
     )

@@ -23,7 +23,7 @@ import pytest
 import redis
 from scrapy.settings import Settings
 
-from newscrawl import distributed
+from newscrawl.storage import distributed
 from tests.conftest import ROOT
 from tests.servers import clean_env, free_port, redis_server, stop
 from tests.synth import arab_news_snapshot
@@ -46,8 +46,8 @@ def test_redis_url_switches_scheduler_dupefilter_and_seen_store() -> None:
     settings.set("REDIS_URL", "redis://cache:6379/2", priority="cmdline")
     settings.set("SCHEDULER_IDLE_BEFORE_CLOSE", "10", priority="cmdline")
     distributed.apply(settings)
-    assert settings["SCHEDULER"] == "newscrawl.distributed.RedisScheduler"
-    assert settings["DUPEFILTER_CLASS"] == "newscrawl.distributed.RedisDupeFilter"
+    assert settings["SCHEDULER"] == "newscrawl.storage.distributed.RedisScheduler"
+    assert settings["DUPEFILTER_CLASS"] == "newscrawl.storage.distributed.RedisDupeFilter"
     assert settings["NEWSCRAWL_STATE"] == "redis://cache:6379/2"
     assert settings.getint("SCHEDULER_IDLE_BEFORE_CLOSE") == 10  # -s wins
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from hashlib import blake2b
 
-from newscrawl import linking
+from newscrawl.pipelines import linking
 
 
 def reference(title: str, body: str) -> int | None:

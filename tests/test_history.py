@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from newscrawl import cli, history, report
+from newscrawl import cli
+from newscrawl.operations import history, report
 from tests.conftest import run_crawl
 
 T0 = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)

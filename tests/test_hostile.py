@@ -22,10 +22,10 @@ from typing import Any, ClassVar
 import pytest
 from scrapy.utils.test import get_crawler
 
-from newscrawl.seen import open_store
+from newscrawl.operations.startup import StartupError
 from newscrawl.spiders.arab_news import ArabNewsSpider
 from newscrawl.spiders.base import SpiderArgs, refused_host
-from newscrawl.startup import StartupError
+from newscrawl.storage.seen import open_store
 from tests.conftest import FIXTURES, ROOT, CrawlResult, require_component, run_crawl
 from tests.servers import REDIS_SERVER, clean_env, free_port, stop
 from tests.test_faults import SITE, Snapshot, article, base_snapshot, exit_matches_monitors, page, url

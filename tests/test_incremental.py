@@ -25,10 +25,10 @@ from scrapy.extensions.feedexport import BlockingFeedStorage
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
-from newscrawl.discovery import Link, sitemap_links
-from newscrawl.incremental import Journal, Mark, replay_journal
-from newscrawl.seen import Export, SeenRecord, SqliteSeenStore, record_fingerprint
 from newscrawl.spiders.arab_news import ArabNewsSpider
+from newscrawl.spiders.discovery import Link, sitemap_links
+from newscrawl.storage.incremental import Journal, Mark, replay_journal
+from newscrawl.storage.seen import Export, SeenRecord, SqliteSeenStore, record_fingerprint
 from tests.conftest import FIXTURES, ROOT, CrawlResult, run_crawl
 from tests.redis_server import redis_url  # noqa: F401  (fixture)
 
@@ -619,7 +619,7 @@ def test_daily8_republication_is_linked_through_the_store_across_runs(tmp_path: 
 def test_seen_addon_wraps_every_feed_storage_even_one_given_on_the_command_line() -> None:
     from scrapy.settings import Settings
 
-    from newscrawl.incremental import DURABLE_STORAGE, SeenAddon
+    from newscrawl.storage.incremental import DURABLE_STORAGE, SeenAddon
 
     settings = Settings()
     settings.set("FEED_STORAGES", {"upload": f"{__name__}.Upload"}, priority="cmdline")
@@ -637,7 +637,7 @@ def test_seen_addon_wraps_every_feed_storage_even_one_given_on_the_command_line(
 
 
 def test_journal_never_writes_the_store_password(tmp_path: Path) -> None:
-    from newscrawl.incremental import Journal
+    from newscrawl.storage.incremental import Journal
 
     journal = Journal(tmp_path / "journal", "redis://:s3cret@127.0.0.1:6391/0", "owner-1")
     journal.file.close()

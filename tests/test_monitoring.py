@@ -23,12 +23,12 @@ from scrapy.utils.reactor import install_reactor, is_reactor_installed
 from scrapy.utils.test import get_crawler
 from spidermon.contrib.scrapy.runners import SpiderMonitorRunner
 
-from newscrawl import report
 from newscrawl.commands.crawl import monitor_exit_code
-from newscrawl.faults import better_encoding, looks_binary, retry_after_seconds
-from newscrawl.monitors import MonitorSettingsAddon, SpiderCloseMonitorSuite
+from newscrawl.downloader.faults import better_encoding, looks_binary, retry_after_seconds
+from newscrawl.operations import report
+from newscrawl.operations.monitors import MonitorSettingsAddon, SpiderCloseMonitorSuite
+from newscrawl.operations.report import Report
 from newscrawl.parsers.pagekind import page_kind
-from newscrawl.report import Report
 from tests.conftest import FIXTURES, ROOT, run_crawl
 
 SPIDERS = sorted(SpiderLoader.from_settings(get_project_settings()).list())
@@ -44,8 +44,16 @@ RENAMED = {
 
 
 def check(spider: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
-    """What a scheduler runs after a job: ``python -m newscrawl.report --check``."""
-    cmd = [sys.executable, "-m", "newscrawl.report", "--check", spider, "--data-dir", str(data_dir)]
+    """What a scheduler runs after a job: ``python -m newscrawl.operations.report --check``."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "newscrawl.operations.report",
+        "--check",
+        spider,
+        "--data-dir",
+        str(data_dir),
+    ]
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
 
 
@@ -262,7 +270,7 @@ def test_spidermon_name_given_more_specifically_wins() -> None:
 
 def test_project_settings_configure_the_builtins(tmp_path: Path) -> None:
     project = get_project_settings()
-    for addon in ("newscrawl.addons.NewscrawlAddon", "newscrawl.monitors.MonitorSettingsAddon"):
+    for addon in ("newscrawl.addons.NewscrawlAddon", "newscrawl.operations.monitors.MonitorSettingsAddon"):
         assert addon in project.getdict("ADDONS")
     assert project["COMMANDS_MODULE"] == "newscrawl.commands"
     crawler, _ = run_suite(tmp_path, GOOD)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import json
 import re
+import subprocess
+import sys
 
 import pytest
 from scrapy.spiderloader import SpiderLoader
@@ -77,3 +79,27 @@ def test_readme_documents_every_project_setting() -> None:
     names = [n for n in vars(settings) if n.startswith("NEWSCRAWL_")]
     assert names
     assert not [n for n in names if f"`{n}`" not in readme]
+
+
+def test_old_flat_module_paths_still_load_the_moved_modules() -> None:
+    """Settings written for the flat layout keep working (CHANGELOG.md lists every move)."""
+    from scrapy.utils.misc import load_object
+
+    from newscrawl.compat import MOVED
+
+    for old, new in MOVED.items():
+        assert importlib.import_module(old) is importlib.import_module(new), old
+    from newscrawl.downloader.faults import RetryAfterMiddleware
+
+    assert load_object("newscrawl.faults.RetryAfterMiddleware") is RetryAfterMiddleware
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert all(f"`{old}`" in changelog and f"`{new}`" in changelog for old, new in MOVED.items())
+
+
+def test_old_module_path_runs_with_python_dash_m() -> None:
+    """Crontabs calling ``python -m newscrawl.report`` keep running."""
+    run = subprocess.run(
+        [sys.executable, "-m", "newscrawl.report", "--help"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    assert "--check" in run.stdout

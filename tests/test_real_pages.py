@@ -18,7 +18,7 @@ from scrapy.http import HtmlResponse, Request
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
-from newscrawl.faults import looks_truncated
+from newscrawl.downloader.faults import looks_truncated
 from newscrawl.items import Article
 from newscrawl.parsers import parser_for
 from newscrawl.parsers.errors import FieldErrors

@@ -28,7 +28,7 @@ from scrapy.settings import Settings
 from scrapy_playwright.handler import Config
 
 from newscrawl.addons import NewscrawlAddon
-from newscrawl.rendering import (
+from newscrawl.downloader.rendering import (
     LazyBrowserProvider,
     as_rendered,
     challenge_marker,
@@ -171,9 +171,9 @@ def test_challenge_markers() -> None:
 @pytest.mark.parametrize(
     ("replay", "render", "handler"),
     [
-        ("snap", True, "newscrawl.rendering.ReplayRenderingDownloadHandler"),
-        ("snap", False, "newscrawl.replay.ReplayDownloadHandler"),
-        (None, True, "newscrawl.rendering.RenderingDownloadHandler"),
+        ("snap", True, "newscrawl.downloader.rendering.ReplayRenderingDownloadHandler"),
+        ("snap", False, "newscrawl.downloader.replay.ReplayDownloadHandler"),
+        (None, True, "newscrawl.downloader.rendering.RenderingDownloadHandler"),
     ],
 )
 def test_addon_wiring(replay: str | None, render: bool, handler: str) -> None:
@@ -237,7 +237,7 @@ def test_lazy_browser_provider_starts_the_driver_on_first_launch() -> None:
 
 def test_no_private_library_api_in_rendering() -> None:
     """No ``_name`` of scrapy-playwright/Scrapy is overridden, read or imported by rendering.py."""
-    import newscrawl.rendering as module
+    import newscrawl.downloader.rendering as module
 
     tree = ast.parse(Path(module.__file__ or "").read_text("utf-8"))
     found = [

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newscrawl.replay import ReplayError, Snapshot
+from newscrawl.downloader.replay import ReplayError, Snapshot
 from tests.conftest import run_crawl
 
 ARTICLE = Path(__file__).parent / "fixtures" / "arab_news" / "wire-story.html"

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from scrapy.settings import Settings
 
-from newscrawl import schedule
 from newscrawl.addons import NewscrawlAddon
+from newscrawl.operations import schedule
 from tests.conftest import ROOT
 from tests.servers import BIN, ScrapydServer, clean_env, free_port, scrapyd
 from tests.synth import arab_news_snapshot

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from newscrawl import linking
-from newscrawl.seen import (
+from newscrawl.pipelines import linking
+from newscrawl.storage.seen import (
     Export,
     RedisSeenStore,
     SeenRecord,

@@ -4,7 +4,7 @@ Articles: EN ``/News/<section>/YYYY/MM/DD/<slug>``; AR ``/<section>[/<sub>]/YYYY
 <percent-encoded Arabic slug>`` (SITES.md §2). Links are canonicalised before requesting
 (feeds mix lower-case, upper-case and raw Arabic), so each article is fetched once. The
 AR archive pages by ``?pageNo=N`` (``-a max_pages``). A 403/503 challenge page is
-re-fetched through the browser by ``newscrawl.rendering.ChallengeMiddleware`` when
+re-fetched through the browser by ``newscrawl.downloader.rendering.ChallengeMiddleware`` when
 ``NEWSCRAWL_RENDER`` is on; the rendered page must show ``render_wait_for``.
 """
 

@@ -14,8 +14,8 @@ from typing import Any
 from scrapy import Request
 from scrapy.http import Response
 
-from newscrawl.discovery import Link
 from newscrawl.spiders.base import Edition, NewsSpider
+from newscrawl.spiders.discovery import Link
 
 EN = "https://english.aawsat.com"
 AR = "https://aawsat.com"

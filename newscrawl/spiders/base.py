@@ -65,11 +65,11 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.url import url_is_from_any_domain
 from twisted.python.failure import Failure
 
-from newscrawl.discovery import Link, feed_links, sitemap_links
-from newscrawl.faults import RetryLater
+from newscrawl.downloader.faults import RetryLater
+from newscrawl.operations.startup import StartupError
 from newscrawl.parsers import parser_for
 from newscrawl.parsers.errors import FieldErrors
-from newscrawl.startup import StartupError
+from newscrawl.spiders.discovery import Link, feed_links, sitemap_links
 from newscrawl.stats import failed_url, inc
 from newscrawl.text import canonical_url, parse_iso
 

@@ -16,10 +16,10 @@ from typing import Any
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 
-from newscrawl.discovery import Link
+from newscrawl.downloader.rendering import is_rendered, render_request
 from newscrawl.parsers.daily8 import Daily8Parser, canonical_article_url
-from newscrawl.rendering import is_rendered, render_request
 from newscrawl.spiders.base import Edition, NewsSpider
+from newscrawl.spiders.discovery import Link
 
 PARSER = Daily8Parser()
 

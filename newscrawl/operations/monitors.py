@@ -27,7 +27,7 @@ their own priority (a spider's ``custom_settings`` or ``-s`` still win over
 settings.py); a ``SPIDERMON_*`` setting given at a higher priority wins over its
 older name.
 
-``WriteReport`` then writes the run report (``newscrawl.report``) and records
+``WriteReport`` then writes the run report (``newscrawl.operations.report``) and records
 ``newscrawl/monitors/passed|failed`` in the stats; ``scrapy crawl`` exits with
 ``NEWSCRAWL_MONITOR_EXIT_CODE`` when a monitor failed (``newscrawl.commands.crawl``).
 
@@ -60,7 +60,7 @@ from spidermon.contrib.scrapy.monitors import SpiderCloseMonitorSuite as Spiderm
 from spidermon.contrib.scrapy.monitors.base import BaseStatMonitor
 from spidermon.core.actions import Action
 
-from newscrawl import report
+from newscrawl.operations import report
 
 __all__ = [
     "DriftMonitor",

@@ -25,7 +25,7 @@ The columns follow ``newscrawl.items.Article``: a field added there becomes a co
 The database is opened when the crawl is built: a URL it cannot use (unreachable
 server, wrong password, unknown scheme, unwritable SQLite file) stops the crawl
 before any request with one line, ``Cannot start: NEWSCRAWL_DB_URL ...`` (password
-masked), and ``scrapy crawl`` exits 1 (``newscrawl.startup.StartupError``). A batch that
+masked), and ``scrapy crawl`` exits 1 (``newscrawl.operations.startup.StartupError``). A batch that
 fails later (the server went away) is logged with its size, counted in
 ``newscrawl/db/failed`` and dropped from the database only: the articles are still in
 the JSON-lines output, and the next batch reconnects. ``newscrawl/db/written`` counts
@@ -50,8 +50,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from newscrawl.items import Article
-from newscrawl.redact import redact
-from newscrawl.startup import StartupError
+from newscrawl.operations.redact import redact
+from newscrawl.operations.startup import StartupError
 from newscrawl.stats import inc
 
 logger = logging.getLogger(__name__)

@@ -169,7 +169,7 @@ class LinkingPipeline:
     (``linked/url``)."""
 
     def __init__(self, crawler: Crawler) -> None:
-        from newscrawl.incremental import SeenState, state_enabled  # circular: it imports this module
+        from newscrawl.storage.incremental import SeenState, state_enabled  # circular: it imports this module
 
         self.crawler = crawler
         self.originals = Originals()

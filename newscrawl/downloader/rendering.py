@@ -2,7 +2,7 @@
 
 How a spider asks for rendering::
 
-    from newscrawl.rendering import as_rendered, is_rendered, render_request
+    from newscrawl.downloader.rendering import as_rendered, is_rendered, render_request
 
     yield render_request(url, callback=self.parse_article, wait_for="article h1")
     # re-fetch a page already seen through the browser (dont_filter=True):
@@ -84,7 +84,7 @@ from scrapy_playwright.handler import Config, ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
 from scrapy_playwright.provider import PlaywrightBrowserProvider
 
-from newscrawl.replay import ReplayDownloadHandler
+from newscrawl.downloader.replay import ReplayDownloadHandler
 from newscrawl.stats import inc
 
 if TYPE_CHECKING:

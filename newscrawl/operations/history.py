@@ -2,9 +2,9 @@
 
     newscrawl report --html [--data-dir DIR] [-o FILE]      (make report)
     newscrawl report [SPIDER ...] [--check] [--data-dir DIR]  latest verdicts, as
-                                                             ``python -m newscrawl.report``
+                                                             ``python -m newscrawl.operations.report``
 
-Reads the JSON run reports (``newscrawl.report``) found at ``<dir>/reports/<spider>/``
+Reads the JSON run reports (``newscrawl.operations.report``) found at ``<dir>/reports/<spider>/``
 and one or two levels below ``<dir>`` (``<dir>/node1/reports/...``,
 ``<dir>/node1/data/reports/...``: the data directories of several workers or nodes
 copied side by side). A file that is not a readable report is listed on the page and
@@ -45,8 +45,8 @@ from typing import Any
 
 from scrapy.settings import Settings
 
-from newscrawl import report
 from newscrawl.items import Article
+from newscrawl.operations import report
 
 PATTERNS = ("reports/*/*.json", "*/reports/*/*.json", "*/*/reports/*/*.json")
 ROUND_SLACK = timedelta(seconds=60)

@@ -13,7 +13,7 @@ spiders validate them (``NewsSpider.validate_args``: unknown names, bad values, 
 edition the spider does not have).
 
 ``--wait`` polls ``listjobs.json`` until every scheduled job has finished, then checks
-each job's run report (``newscrawl.report.for_job`` under ``--data-dir``, default
+each job's run report (``newscrawl.operations.report.for_job`` under ``--data-dir``, default
 ``-s NEWSCRAWL_DATA_DIR`` or ``$NEWSCRAWL_DATA_DIR``) and prints, per job, its items,
 monitor verdict and report path; ``--no-check`` skips reports (they are on another
 machine). A job Scrapyd no longer lists (Scrapyd restarted: it forgets finished jobs,
@@ -57,10 +57,10 @@ from scrapy.utils.spider import iter_spider_classes
 from scrapyd_client.exceptions import ErrorResponse, MalformedResponse
 from scrapyd_client.pyclient import ScrapydClient
 
-from newscrawl import report
-from newscrawl.redact import redact
+from newscrawl.operations import report
+from newscrawl.operations.redact import redact
+from newscrawl.operations.startup import StartupError
 from newscrawl.spiders.base import NewsSpider, SpiderArgs
-from newscrawl.startup import StartupError
 
 EXIT_OK, EXIT_SCRAPYD, EXIT_USAGE, EXIT_MONITORS, EXIT_TIMEOUT = 0, 1, 2, 3, 4
 DEFAULT_URL = "http://localhost:6800"
@@ -313,7 +313,7 @@ def wait(
 def monitor_failures(jobs: Sequence[Job], data_dir: Path) -> list[str]:
     """Hook for monitoring: one message per finished job whose run report says its
     spidermon monitors failed, or that left no report (crashed before closing).
-    Reports are read with ``newscrawl.report.for_job`` from ``data_dir``."""
+    Reports are read with ``newscrawl.operations.report.for_job`` from ``data_dir``."""
     problems = []
     for job in jobs:
         try:
@@ -453,7 +453,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(EXIT_SCRAPYD, str(exc))
     if params.check:
         problems = judge(params, outcome)
-        from newscrawl.history import write_page  # lazy: plotly only when a page is written
+        from newscrawl.operations.history import write_page  # lazy: plotly only when a page is written
 
         print(f"run history page: {write_page(params.report_dir)}")
     else:

@@ -27,7 +27,7 @@ requested or published under points at it, so ``get`` takes an id or a URL.
 (feed/sitemap ``lastmod``/publication date, page ``modified_at``/``published_at``);
 a feed date newer than it means "changed, fetch again".
 
-Cross-spider linking (Daily8 republications, see ``newscrawl.linking``):
+Cross-spider linking (Daily8 republications, see ``newscrawl.pipelines.linking``):
 ``remember_original(id, simhash)`` when a publisher's article is durably exported,
 ``find_original(simhash)`` -> the id of the nearest remembered original within
 ``linking.MAX_DISTANCE`` bits. SQLite indexes originals by ``linking.keys`` (ten 30-bit
@@ -50,7 +50,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from newscrawl.linking import MAX_DISTANCE, bands, distance, keys
+from newscrawl.pipelines.linking import MAX_DISTANCE, bands, distance, keys
 from newscrawl.text import canonical_url, clean_text
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")

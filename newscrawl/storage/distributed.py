@@ -75,8 +75,8 @@ DUPEFILTER_KEY = "newscrawl:%(spider)s:dupefilter"
 WORKERS_KEY = "newscrawl:{spider}:workers"
 BUSY_KEY = "newscrawl:{spider}:busy"
 DEFAULTS: dict[str, Any] = {
-    "SCHEDULER": "newscrawl.distributed.RedisScheduler",
-    "DUPEFILTER_CLASS": "newscrawl.distributed.RedisDupeFilter",
+    "SCHEDULER": "newscrawl.storage.distributed.RedisScheduler",
+    "DUPEFILTER_CLASS": "newscrawl.storage.distributed.RedisDupeFilter",
     "SCHEDULER_QUEUE_KEY": QUEUE_KEY,
     "SCHEDULER_DUPEFILTER_KEY": DUPEFILTER_KEY,
     "SCHEDULER_IDLE_BEFORE_CLOSE": 3,

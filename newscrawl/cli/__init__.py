@@ -13,7 +13,11 @@ import importlib
 from collections.abc import Sequence
 
 # Modules providing subcommands (imported when the command runs).
-COMMANDS: tuple[str, ...] = ("newscrawl.parse_page", "newscrawl.reparse", "newscrawl.history")
+COMMANDS: tuple[str, ...] = (
+    "newscrawl.cli.parse_page",
+    "newscrawl.cli.reparse",
+    "newscrawl.operations.history",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

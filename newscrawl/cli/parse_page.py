@@ -60,7 +60,7 @@ def _page_url(html: bytes) -> str | None:
 
 def _fetch(url: str, source: str) -> tuple[dict[str, Any] | None, str | None]:
     """The source spider's raw fields for ``url``, or why there are none."""
-    from newscrawl import runner
+    from newscrawl.cli import runner
 
     settings = runner.project_settings(
         ITEM_PIPELINES={},  # validation is ours: the errors go to stderr, not data/rejected/

@@ -11,7 +11,7 @@
   lock (SQLite: not a directory, not corrupt, not read-only) or answers ``PING`` (Redis:
   a malformed URL, an unreachable server, a wrong password);
 - ``REDIS_URL`` (distributed mode) is a valid URL of a server that answers;
-- ``NEWSCRAWL_REPLAY`` names a snapshot whose manifest parses (``newscrawl.replay.Snapshot``).
+- ``NEWSCRAWL_REPLAY`` names a snapshot whose manifest parses (``newscrawl.downloader.replay.Snapshot``).
 
 A failure raises ``StartupError``, which ends as one ERROR line saying what and where
 (credentials redacted), and Scrapy's bootstrap failure makes ``scrapy crawl`` exit 1. Spider
@@ -19,7 +19,7 @@ argument errors (``newscrawl.spiders.base.SpiderArgs``) are ``StartupError`` too
 Scrapy lets the exception reach asyncio, which logs it with a traceback ("Task
 exception was never retrieved"); the ``asyncio`` logger filter installed on import
 turns that record, for a ``StartupError`` only, into the line
-``[newscrawl.startup] ERROR: Cannot start: <why>``.
+``[newscrawl.operations.startup] ERROR: Cannot start: <why>``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import unquote, urlsplit
 
-from newscrawl.redact import install, redact
+from newscrawl.operations.redact import install, redact
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -51,7 +51,7 @@ class StartupError(ValueError):
 
 class _StartupErrorLine(logging.Filter):
     """asyncio's "Task exception was never retrieved" + traceback for a StartupError
-    becomes the one line ``[newscrawl.startup] ERROR: Cannot start: <why>``."""
+    becomes the one line ``[newscrawl.operations.startup] ERROR: Cannot start: <why>``."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
@@ -116,7 +116,13 @@ def check_feed(path: Path) -> None:
 
 
 def check_store(state: str | None, data_dir: str) -> None:
-    from newscrawl.seen import REDIS_SCHEMES, RedisSeenStore, SqliteSeenStore, default_path, open_store
+    from newscrawl.storage.seen import (
+        REDIS_SCHEMES,
+        RedisSeenStore,
+        SqliteSeenStore,
+        default_path,
+        open_store,
+    )
 
     where = redact(state or f"{data_dir}/state/seen.sqlite3")
     value = (state or "").strip()
@@ -164,7 +170,7 @@ def check_redis(url: str) -> None:
 
 
 def check_replay(root: str) -> None:
-    from newscrawl.replay import ReplayError, Snapshot
+    from newscrawl.downloader.replay import ReplayError, Snapshot
 
     try:
         Snapshot(root)

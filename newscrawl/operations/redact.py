@@ -4,11 +4,11 @@
 (``redis://:s3cret@127.0.0.1:6379/0`` -> ``redis://:***@127.0.0.1:6379/0``) and the
 value of ``password=``/``passwd=``/``pwd=`` query or ``key=value`` parameters.
 
-``install()`` (done on import by ``newscrawl.startup``, which every spider imports,
+``install()`` (done on import by ``newscrawl.operations.startup``, which every spider imports,
 so before Scrapy logs "Overridden settings") wraps the logging record factory: each
 record whose message or traceback holds a credential is emitted redacted, whatever
 logger wrote it (Scrapy's settings dump, the seen-store, redis errors, ...).
-``StatsFile`` writes redacted JSON; ``newscrawl.report`` can call ``redact`` likewise.
+``StatsFile`` writes redacted JSON; ``newscrawl.operations.report`` can call ``redact`` likewise.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from newscrawl.items import SOURCES
 
 if TYPE_CHECKING:
-    from newscrawl.archive import ArchivedResponse
+    from newscrawl.storage.archive import ArchivedResponse
 
 EMPTY = 2
 
@@ -103,8 +103,8 @@ def build_snapshot(
 
 
 def main(args: argparse.Namespace) -> int:
-    from newscrawl import runner
-    from newscrawl.archive import archive_files, read_archive
+    from newscrawl.cli import runner
+    from newscrawl.storage.archive import archive_files, read_archive
 
     if not args.archive.exists():
         print(f"newscrawl reparse: no such archive: {args.archive}", file=sys.stderr)

@@ -1,6 +1,6 @@
 """Live canary (``make check-live``): a small real crawl per spider, to catch layout drift early.
 
-    python -m newscrawl.canary [--spider NAME ...] [--items 5] [--timeout 180]
+    python -m newscrawl.operations.canary [--spider NAME ...] [--items 5] [--timeout 180]
                                [--data-dir data/canary] [--replay DIR]
 
 Every spider runs at once as ``scrapy crawl <spider> -a max_pages=1`` with the
@@ -9,7 +9,7 @@ production settings (robots.txt, delays, AutoThrottle), bounded by
 seen-store (so the canary always sees articles and never marks the production
 store) and its own data directory (output, logs, reports). Per spider it prints
 field coverage, the extraction layers that supplied title/body/date, and the
-monitor verdict from the run report (``newscrawl.report``); the exit status is 1
+monitor verdict from the run report (``newscrawl.operations.report``); the exit status is 1
 when any spider's monitors failed or it wrote no report.
 
 It needs the network, so it is not part of ``make test``; ``--replay`` runs the
@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newscrawl import report
+from newscrawl.operations import report
 
 FIELDS = ("title", "body", "published_at", "authors", "image_url", "summary", "section", "tags")
 LAYER_FIELDS = ("title", "body", "published_at")
@@ -82,7 +82,9 @@ def summary(got: report.Report) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m newscrawl.canary", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m newscrawl.operations.canary", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--spider", action="append", help="default: every spider")
     parser.add_argument("--items", type=int, default=5, help="CLOSESPIDER_ITEMCOUNT (default 5)")
     parser.add_argument("--timeout", type=int, default=180, help="CLOSESPIDER_TIMEOUT seconds (default 180)")

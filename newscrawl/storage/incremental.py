@@ -57,9 +57,10 @@ from scrapy.utils.defer import deferred_from_coro, ensure_awaitable
 from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.internet.defer import Deferred
 
-from newscrawl import linking
-from newscrawl.redact import redact
-from newscrawl.seen import (
+from newscrawl.operations.redact import redact
+from newscrawl.pipelines import linking
+from newscrawl.stats import inc
+from newscrawl.storage.seen import (
     FINGERPRINT_VERSION,
     Export,
     SeenRecord,
@@ -70,13 +71,12 @@ from newscrawl.seen import (
     record_fingerprint,
     same_content,
 )
-from newscrawl.stats import inc
 from newscrawl.text import canonical_url
 
 logger = logging.getLogger(__name__)
 
 OFF = ("off", "none", "false", "0")
-DURABLE_STORAGE = "newscrawl.incremental.DurableFeedStorage"
+DURABLE_STORAGE = "newscrawl.storage.incremental.DurableFeedStorage"
 MAX_BATCH = 500  # a batch is committed early once it holds this many articles
 
 

@@ -2,7 +2,7 @@
 
 Off unless the setting is given. Used by the demo summary, the tests and the
 benchmark to read a finished crawl's counters without parsing logs. Values are
-written through ``newscrawl.redact`` (no credentials in the file).
+written through ``newscrawl.operations.redact`` (no credentials in the file).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from newscrawl.redact import redact, redact_value
+from newscrawl.operations.redact import redact, redact_value
 
 
 class StatsFile:

@@ -1,6 +1,6 @@
 """Run reports: what one crawl produced, lost and skipped, and whether its monitors passed.
 
-Every crawl (spidermon action ``newscrawl.monitors.WriteReport``, at spider close)
+Every crawl (spidermon action ``newscrawl.operations.monitors.WriteReport``, at spider close)
 writes ``<NEWSCRAWL_DATA_DIR>/reports/<spider>/<UTC start, %Y-%m-%dT%H-%M-%S>.json``
 and a ``.md`` twin. Keys of the JSON report:
 
@@ -11,10 +11,10 @@ and a ``.md`` twin. Keys of the JSON report:
     layers {field: {layer: n}}, monitors {passed: bool, failed: [name],
     results: [{monitor, check, status, reason}]}, failed_urls [{url, reason}]
     (the first ``newscrawl.stats.FAILED_URLS_MAX``), distributed (null, or
-    {worker, opened_round} in distributed mode: ``newscrawl.history`` sums a round)
+    {worker, opened_round} in distributed mode: ``newscrawl.operations.history`` sums a round)
 
 Schedulers read the verdict with ``latest(spider)`` (newest report by name) or
-``for_job(spider, job)``; from a shell, ``python -m newscrawl.report --check
+``for_job(spider, job)``; from a shell, ``python -m newscrawl.operations.report --check
 SPIDER...`` exits 1 when a latest report's monitors failed and 2 when a spider
 has no report (see docs/monitoring.md).
 """
@@ -219,7 +219,9 @@ def for_job(spider: str, job: str, root: str | Path | None = None) -> Report:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m newscrawl.report", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m newscrawl.operations.report", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("spiders", nargs="+", help="spider names")
     parser.add_argument("--data-dir", help="default: $NEWSCRAWL_DATA_DIR or ./data")
     parser.add_argument("--check", action="store_true", help="exit 1 if monitors failed, 2 if no report")

@@ -1,0 +1,6 @@
+"""Downloader side: where a request's bytes come from and whether they are sound.
+
+``replay`` (download handler serving ``NEWSCRAWL_REPLAY`` snapshots, no network), ``faults``
+(Retry-After, robots.txt Crawl-delay, body sanity: binary, mis-declared, truncated), ``rendering``
+(Chromium through stock scrapy-playwright for pages whose text is built by JavaScript).
+"""
