@@ -28,9 +28,10 @@ from typing import Any
 from pydantic import ValidationError
 from scrapy.http import HtmlResponse, Request
 
-from newscrawl.items import SOURCES, Article
+from newscrawl.items import Article
 from newscrawl.parsers import REGISTRY, parser_for
 from newscrawl.parsers.base import ArticleParser
+from newscrawl.sources import SOURCES
 
 
 class UnsupportedSite(ValueError):

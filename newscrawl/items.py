@@ -15,12 +15,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-SOURCES = ("asharq_al_awsat", "al_arabiya", "arab_news", "daily8")
-Source = Literal["asharq_al_awsat", "al_arabiya", "arab_news", "daily8"]
+from newscrawl.sources import SOURCES, Source
+
+__all__ = ["SOURCES", "Article", "RelatedLink", "Source"]  # SOURCES, Source: newscrawl.sources
+
 Layer = Literal["jsonld", "meta", "selectors", "html", "text", "generic", "embedded", "url", "feed", "http"]
 Precision = Literal["second", "minute", "hour", "day"]
 
-_ID = re.compile(r"^(asharq_al_awsat|al_arabiya|arab_news|daily8):\S+$")
+_ID = re.compile(rf"^({'|'.join(SOURCES)}):\S+$")
 _URL = re.compile(r"^https?://[^\s/]+\S*$")
 
 

@@ -7,13 +7,14 @@ import json
 import re
 import subprocess
 import sys
+import typing
 
 import pytest
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.project import get_project_settings
 
-from newscrawl.items import SOURCES
 from newscrawl.parsers import parser_for
+from newscrawl.sources import SOURCES, SOURCES_INFO, Source
 from newscrawl.spiders.base import NewsSpider
 from tests.conftest import FIXTURES, ROOT
 
@@ -26,6 +27,24 @@ def camel(name: str) -> str:
 
 def test_every_source_has_a_spider() -> None:
     assert sorted(SOURCES) == SPIDERS
+    assert set(typing.get_args(Source)) == set(SOURCES)  # the Literal mypy sees, and the table
+
+
+@pytest.mark.parametrize("name", SPIDERS)
+def test_spider_and_parser_are_the_ones_the_source_table_names(name: str) -> None:
+    """newscrawl.sources is the one description: spiders and parsers agree with it."""
+    info = SOURCES_INFO[name]
+    spider_module, spider_class = info.spider.split(":")
+    spider = getattr(importlib.import_module(f"newscrawl.spiders.{spider_module}"), spider_class)
+    assert spider.name == name and set(spider.allowed_domains) == set(info.hosts)
+    assert set(spider.editions) <= set(info.editions)
+    parser_module, parser_class = info.parser.split(":")
+    parser = getattr(importlib.import_module(f"newscrawl.parsers.{parser_module}"), parser_class)
+    assert parser.source == name
+    assert parser.publisher == ("" if info.aggregator else info.publisher)  # aggregators credit outlets
+    assert parser.default_offset == info.offset
+    for host in info.editions.values():
+        assert type(parser_for(f"https://{host}/")) is parser, host
 
 
 @pytest.mark.parametrize("name", SPIDERS)

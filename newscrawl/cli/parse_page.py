@@ -25,7 +25,7 @@ from typing import Any
 
 from parsel import Selector
 
-from newscrawl.items import SOURCES
+from newscrawl.sources import SOURCES
 
 USAGE, INVALID = 2, 1
 

@@ -29,7 +29,7 @@ from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newscrawl.items import SOURCES
+from newscrawl.sources import SOURCES
 
 if TYPE_CHECKING:
     from newscrawl.storage.archive import ArchivedResponse

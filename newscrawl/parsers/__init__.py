@@ -1,26 +1,29 @@
 """Parsers: one response in, Article fields out (no requests).
 
-``REGISTRY`` maps a site's domain to its parser class; ``parser_for(url)``
-returns the parser for a URL's host (subdomains included), or ``None`` when no
-source parser covers it.
+``REGISTRY`` maps a site's domain to its parser class, built from ``newscrawl.sources``
+(each source's ``domains`` and ``parser``); ``parser_for(url)`` returns the parser for a
+URL's host (subdomains included), or ``None`` when no source parser covers it.
 """
 
 from __future__ import annotations
 
+import importlib
 from urllib.parse import urlsplit
 
-from newscrawl.parsers.al_arabiya import AlArabiyaParser
-from newscrawl.parsers.arab_news import ArabNewsParser
-from newscrawl.parsers.asharq_al_awsat import AsharqAlAwsatParser
 from newscrawl.parsers.base import ArticleParser
-from newscrawl.parsers.daily8 import Daily8Parser
+from newscrawl.sources import SOURCES_INFO
+
+
+def _parser_class(reference: str) -> type[ArticleParser]:
+    module, name = reference.split(":")
+    cls = getattr(importlib.import_module(f"newscrawl.parsers.{module}"), name)
+    if not (isinstance(cls, type) and issubclass(cls, ArticleParser)):
+        raise TypeError(f"newscrawl.sources names {reference!r}, which is not an ArticleParser")
+    return cls
+
 
 REGISTRY: dict[str, type[ArticleParser]] = {
-    "arabnews.com": ArabNewsParser,
-    "aawsat.com": AsharqAlAwsatParser,
-    "alarabiya.net": AlArabiyaParser,
-    "daily8.com": Daily8Parser,
-    "d358xbzettaslu.amplifyapp.com": Daily8Parser,  # Daily8's Amplify branch host
+    domain: _parser_class(info.parser) for info in SOURCES_INFO.values() for domain in info.domains
 }
 
 

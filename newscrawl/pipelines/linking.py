@@ -38,15 +38,13 @@ from typing import Any, Self
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
-from newscrawl.items import SOURCES
 from newscrawl.parsers import parser_for
+from newscrawl.sources import PUBLISHERS
 from newscrawl.stats import inc
 from newscrawl.text import canonical_url, clean_text
 
 logger = logging.getLogger(__name__)
 
-AGGREGATORS = ("daily8",)
-PUBLISHERS = tuple(s for s in SOURCES if s not in AGGREGATORS)
 MIN_WORDS = 50
 MAX_DISTANCE = 3
 

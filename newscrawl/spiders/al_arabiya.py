@@ -10,6 +10,7 @@ re-fetched through the browser by ``newscrawl.downloader.rendering.ChallengeMidd
 
 import re
 
+from newscrawl.sources import SOURCES_INFO
 from newscrawl.spiders.base import Edition, NewsSpider
 
 EN = "https://english.alarabiya.net"
@@ -18,7 +19,7 @@ AR = "https://www.alarabiya.net"
 
 class AlArabiyaSpider(NewsSpider):
     name = "al_arabiya"
-    allowed_domains = ["english.alarabiya.net", "www.alarabiya.net"]
+    allowed_domains = SOURCES_INFO["al_arabiya"].hosts
     editions = {
         "en": Edition(feeds=(f"{EN}/.mrss/en.xml",), listings=(f"{EN}/News/middle-east",)),
         "ar": Edition(feeds=(f"{AR}/.mrss/ar.xml",), listings=(f"{AR}/latest-news/archive?pageNo=1",)),

@@ -2,12 +2,13 @@
 
 import re
 
+from newscrawl.sources import SOURCES_INFO
 from newscrawl.spiders.base import Edition, NewsSpider
 
 
 class ArabNewsSpider(NewsSpider):
     name = "arab_news"
-    allowed_domains = ["www.arabnews.com", "arabnews.com"]
+    allowed_domains = SOURCES_INFO["arab_news"].hosts
     editions = {
         "en": Edition(
             feeds=("https://www.arabnews.com/rss.xml",),

@@ -14,6 +14,7 @@ from typing import Any
 from scrapy import Request
 from scrapy.http import Response
 
+from newscrawl.sources import SOURCES_INFO
 from newscrawl.spiders.base import Edition, NewsSpider
 from newscrawl.spiders.discovery import Link
 
@@ -23,7 +24,7 @@ AR = "https://aawsat.com"
 
 class AsharqAlAwsatSpider(NewsSpider):
     name = "asharq_al_awsat"
-    allowed_domains = ["english.aawsat.com", "aawsat.com"]
+    allowed_domains = SOURCES_INFO["asharq_al_awsat"].hosts
     editions = {
         "en": Edition(feeds=(f"{EN}/feed",), listings=(f"{EN}/editor-selections",)),
         "ar": Edition(feeds=(f"{AR}/feed",), listings=(f"{AR}/editor-selections",)),

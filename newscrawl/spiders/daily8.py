@@ -18,6 +18,7 @@ from scrapy.http import Response, TextResponse
 
 from newscrawl.downloader.rendering import is_rendered, render_request
 from newscrawl.parsers.daily8 import Daily8Parser, canonical_article_url
+from newscrawl.sources import SOURCES_INFO
 from newscrawl.spiders.base import Edition, NewsSpider
 from newscrawl.spiders.discovery import Link
 
@@ -26,7 +27,7 @@ PARSER = Daily8Parser()
 
 class Daily8Spider(NewsSpider):
     name = "daily8"
-    allowed_domains = ["www.daily8.com"]
+    allowed_domains = SOURCES_INFO["daily8"].hosts
     editions = {
         "en": Edition(listings=("https://www.daily8.com/en",)),
         "ar": Edition(listings=("https://www.daily8.com/",)),
