@@ -14,6 +14,7 @@ TARGETS = {
     "parse_speedup": (">=", 8.0),
     "wild_parse_speedup": (">=", 1.5),
     "crawl_ratio": (">=", 0.5),
+    "seen_store_ratio": (">=", 0.9),
     "peak_rss_mb": ("<", 200.0),
     "rss_growth_1000_to_2000": ("<", 0.10),
 }
@@ -92,6 +93,7 @@ def table(r: dict[str, Any]) -> str:
             _fmt(r["crawl_nostate_pages_per_min"], ".0f"),
             _fmt(r["crawl_nostate_ratio"], ".2f"),
         )
+        row("seen-store on / off (pages/min)", _fmt(r.get("seen_store_ratio"), ".2f"), key="seen_store_ratio")
     row("peak RSS MB", _fmt(r["peak_rss_mb"]), key="peak_rss_mb")
     row("RSS MB at 1,000 | 2,000 articles", _fmt(r["rss_mb_at_1000"]), _fmt(r["rss_mb_at_2000"]))
     growth = r["rss_growth_1000_to_2000"]
