@@ -107,6 +107,7 @@ class CrawlResult:
     stats: dict[str, Any]
     log: str
     returncode: int
+    output: Path | None = None  # the ``-O`` file, for tests of its bytes
 
 
 def run_crawl(
@@ -143,6 +144,7 @@ def run_crawl(
         stats=json.loads(stats.read_text("utf-8")) if stats.exists() else {},
         log=proc.stderr,
         returncode=proc.returncode,
+        output=out,
     )
 
 

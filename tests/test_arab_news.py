@@ -64,7 +64,11 @@ def test_bad_argument_is_a_clear_error(tmp_path: Path) -> None:
     assert "not an ISO date" in result.log
 
 
-def test_output_is_utf8_json_lines(full: CrawlResult, tmp_path: Path) -> None:
-    arabic = next(i for i in full.items if i["id"] == "arab_news:2621540")
-    assert "نورة القحطاني" in arabic["authors"]
-    assert json.dumps(arabic, ensure_ascii=False).count("\\u") == 0
+def test_output_is_utf8_json_lines(full: CrawlResult) -> None:
+    """The exported file's bytes: Arabic as UTF-8, not ``\\uXXXX`` escapes; one object a line."""
+    assert full.output is not None
+    raw = full.output.read_bytes()
+    [line] = [line for line in raw.split(b"\n") if b'"arab_news:2621540"' in line]
+    assert "نورة القحطاني".encode() in line
+    assert b"\\u" not in raw  # no escape anywhere in the file (Scrapy's default would write \\u0646...)
+    assert raw.endswith(b"\n") and all(json.loads(x) for x in raw.splitlines())

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from scrapy.exporters import JsonLinesItemExporter
+from scrapy.utils.project import get_project_settings
 
 from newscrawl.items import Article
 
@@ -31,13 +33,22 @@ def valid(**changes: Any) -> dict[str, Any]:
     return item
 
 
-def test_valid_item_exports_plain_json_with_readable_arabic() -> None:
+def test_valid_item_exports_plain_json_with_readable_arabic(tmp_path: Path) -> None:
     article = Article(**valid(title="عنوان", authors=[" نورة ", ""]))
     dumped = article.model_dump(mode="json")
     assert dumped["title"] == "عنوان"
     assert dumped["authors"] == ["نورة"]
-    assert "عنوان" in json.dumps(dumped, ensure_ascii=False)
     assert Article(**valid()).title == "A title"
+    # the bytes Scrapy's JSON-lines exporter writes with the project's FEED_EXPORT_ENCODING
+    out = tmp_path / "items.jsonl"
+    with out.open("wb") as handle:
+        exporter = JsonLinesItemExporter(handle, encoding=get_project_settings().get("FEED_EXPORT_ENCODING"))
+        exporter.start_exporting()
+        exporter.export_item(dumped)
+        exporter.finish_exporting()
+    raw = out.read_bytes()
+    assert '"title": "عنوان"'.encode() in raw and '["نورة"]'.encode() in raw
+    assert b"\\u" not in raw and json.loads(raw) == dumped
 
 
 @pytest.mark.parametrize(
