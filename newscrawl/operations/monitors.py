@@ -19,6 +19,13 @@ spidermon has no monitor for. Report label, monitor, setting:
 - ``Layout drift``    ``DriftMonitor`` (newscrawl): share of items whose body came from the
                       ``generic`` layer <= ``NEWSCRAWL_MONITOR_MAX_GENERIC_SHARE`` (selectors
                       stopped matching)
+- ``Feed export``     ``FeedExportMonitor`` (newscrawl): no feed failed (``newscrawl/export/failed``,
+                      ``newscrawl/export/failed_feeds``), during the run or when stored at its end
+
+The suite runs once the feeds are stored: ``Spidermon`` here is spidermon's extension
+whose ``spider_closed`` waits for Scrapy's ``feed_exporter_closed``
+(``newscrawl.operations.extensions.AfterFeeds``), because Scrapy uploads FTP/S3 feeds
+after the spider closed, and a store failing then must fail the verdict and the report.
 
 The project's older names keep working: ``MonitorSettingsAddon`` (in ``ADDONS``)
 maps ``NEWSCRAWL_MONITOR_FINISH_REASONS``, ``..._MIN_ITEMS``, ``..._COVERAGE``
@@ -35,7 +42,8 @@ Spidermon 1.27 on Scrapy 2.19: its result logger calls the deprecated
 ``Spider.log()``; that one warning is filtered here. It logs a failed check as a
 block with the assertion's traceback; ``OneLineFailures`` (a ``logging.Filter``
 on the spider's logger, installed by the suite) turns it into one line with the
-reason. The extension is spidermon's own (``Spidermon`` below is a re-export).
+reason. The extension is spidermon's own, subclassed only to run its close suites
+after the feeds are stored (``Spidermon`` below).
 """
 
 from __future__ import annotations
@@ -43,13 +51,14 @@ from __future__ import annotations
 import logging
 import re
 import warnings
-from typing import Any
+from functools import partial
+from typing import Any, Self
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy.settings import BaseSettings
 from spidermon import Monitor, monitors
-from spidermon.contrib.scrapy.extensions import Spidermon
+from spidermon.contrib.scrapy.extensions import Spidermon as SpidermonExtension
 from spidermon.contrib.scrapy.monitors import (
     ErrorCountMonitor,
     FieldCoverageMonitor,
@@ -61,9 +70,11 @@ from spidermon.contrib.scrapy.monitors.base import BaseStatMonitor
 from spidermon.core.actions import Action
 
 from newscrawl.operations import report
+from newscrawl.operations.extensions import AfterFeeds
 
 __all__ = [
     "DriftMonitor",
+    "FeedExportMonitor",
     "ItemCount",
     "MonitorSettingsAddon",
     "OneLineFailures",
@@ -207,6 +218,20 @@ class DriftMonitor(_Monitor):
         )  # fmt: skip
 
 
+@monitors.name("Feed export")
+class FeedExportMonitor(_Monitor):
+    """Feed export"""
+
+    stat_name = "newscrawl/export/failed"  # the report's "check"
+
+    def test_feeds_stored(self) -> None:
+        """every feed written and stored (uploads at the end of the run included)"""
+        feeds = list(self.stats.get(report.FAILED_FEEDS) or [])
+        failed = max(int(self.stats.get("newscrawl/export/failed", 0)), len(feeds))
+        reason = "; ".join(report.failure_line(f) for f in feeds) or f"{failed} feeds failed; see the log"
+        self.assertEqual(failed, 0, reason)
+
+
 class ItemCount(ItemCountMonitor):  # type: ignore[misc]
     """Items exported, plus articles the seen-store already exported, >= SPIDERMON_MIN_ITEMS."""
 
@@ -239,6 +264,7 @@ LABELS: dict[type, str] = {
     SpiderExceptionsMonitor: "Errors",
     ValidationMonitor: "Validation",
     DriftMonitor: "Layout drift",
+    FeedExportMonitor: "Feed export",
 }
 
 
@@ -296,6 +322,7 @@ class SpiderCloseMonitorSuite(SpidermonCloseSuite):  # type: ignore[misc]
         FieldCoverageMonitor,
         ValidationMonitor,
         DriftMonitor,
+        FeedExportMonitor,
         ErrorCountMonitor,
         SpiderExceptionsMonitor,
     ]
@@ -305,3 +332,16 @@ class SpiderCloseMonitorSuite(SpidermonCloseSuite):  # type: ignore[misc]
         super().__init__(*args, crawler=crawler, **kwargs)
         if crawler is not None and crawler.spidercls is not None:
             logging.getLogger(crawler.spidercls.name).addFilter(ONE_LINE_FAILURES)
+
+
+class Spidermon(SpidermonExtension):  # type: ignore[misc]
+    """spidermon's extension, its close suites run once Scrapy stored the feeds (``AfterFeeds``)."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        ext: Self = super().from_crawler(crawler)
+        ext.feeds = AfterFeeds.of(crawler)  # connected now, before the spider closes
+        return ext
+
+    def spider_closed(self, spider: Any) -> None:
+        self.feeds.call(partial(super().spider_closed, spider))

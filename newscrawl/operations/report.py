@@ -10,8 +10,13 @@ and a ``.md`` twin. Keys of the JSON report:
     drops {reason: n}, coverage {field: share of items with a non-empty value},
     layers {field: {layer: n}}, monitors {passed: bool, failed: [name],
     results: [{monitor, check, status, reason}]}, failed_urls [{url, reason}]
-    (the first ``newscrawl.stats.FAILED_URLS_MAX``), distributed (null, or
-    {worker, opened_round} in distributed mode: ``newscrawl.operations.history`` sums a round)
+    (the first ``newscrawl.stats.FAILED_URLS_MAX``), failed_feeds [{uri, items}] (feeds
+    that could not be written or stored, uploads at the end of the run included; URIs
+    redacted), distributed (null, or {worker, opened_round} in distributed mode:
+    ``newscrawl.operations.history`` sums a round)
+
+The report is written once Scrapy stored the feeds (``newscrawl.operations.monitors.Spidermon``),
+so a store failing then is in it (the "Feed export" monitor fails).
 
 Schedulers read the verdict with ``latest(spider)`` (newest report by name) or
 ``for_job(spider, job)``; from a shell, ``python -m newscrawl.operations.report --check
@@ -35,6 +40,13 @@ from newscrawl.stats import FAILED_URLS
 
 Report = dict[str, Any]
 STAMP = "%Y-%m-%dT%H-%M-%S"
+FAILED_FEEDS = "newscrawl/export/failed_feeds"  # stats key, set by operations.extensions.AfterFeeds
+
+
+def failure_line(feed: Mapping[str, Any]) -> str:
+    """``export to <uri> failed: N items not written`` for one entry of ``failed_feeds``."""
+    items = feed.get("items")
+    return f"export to {feed['uri']} failed" + (f": {items} items not written" if items is not None else "")
 
 
 def data_dir(explicit: str | Path | None = None) -> Path:
@@ -111,6 +123,7 @@ def build(
         "layers": layers(stats),
         "monitors": {"passed": not failed, "failed": failed, "results": [dict(r) for r in results]},
         "failed_urls": list(stats.get(FAILED_URLS) or []),
+        "failed_feeds": [dict(f) for f in stats.get(FAILED_FEEDS) or []],
         "distributed": (
             {
                 "worker": stats["newscrawl/distributed/worker"],
@@ -150,6 +163,16 @@ def markdown(report: Report) -> str:
             for r in monitors["results"]
         ),
         "",
+        *(
+            [
+                "## Feeds not stored",
+                "",
+                *(f"- {failure_line(f)}" for f in report.get("failed_feeds") or []),
+                "",
+            ]
+            if report.get("failed_feeds")
+            else []
+        ),
         "## Coverage",
         "",
         *_table({k: f"{v:.0%}" for k, v in report["coverage"].items()}, ("field", "items")),

@@ -21,7 +21,10 @@ Components (all share one ``SeenState`` per crawler; ``NEWSCRAWL_STATE=off`` dis
   per output file, one store transaction for the whole batch), other storages (S3, FTP,
   ``postprocessing``, stdout) once their ``store()`` succeeded. A failed output (cannot
   open, write, sync or store) is counted (``newscrawl/export/failed``), logged, closes the
-  spider (``finish_reason`` ``feed_failed``), and nothing that went to it is marked.
+  spider (``finish_reason`` ``feed_failed``), and nothing that went to it is marked. A store
+  that fails when its slot closes at the end of the crawl (an upload) cannot stop the spider
+  any more: the run is judged after the feeds are stored (``newscrawl.operations.extensions.
+  AfterFeeds``), so its "Feed export" monitor fails and ``scrapy crawl`` exits 3.
 - ``Journal``: each crawl registers its local outputs and their start offsets (``fsync``-ed
   before the first line is written). After a SIGKILL or a power cut, the next run replays
   the dead crawl's journal: every complete line after those offsets is marked (with the
@@ -544,6 +547,12 @@ class DurableFeedStorage:
         self.output = Output(self)
         state.feeds = True
 
+    @property
+    def failed(self) -> bool:
+        """This output could not be opened, written, synced or stored: nothing in it is marked
+        (``newscrawl.operations.extensions.AfterFeeds`` reads it once the feeds are stored)."""
+        return self.output.failed
+
     @classmethod
     def from_crawler(cls, crawler: Crawler, uri: str, *, feed_options: dict[str, Any] | None = None) -> Self:
         addon = crawler.get_addon(SeenAddon)
@@ -578,6 +587,7 @@ class DurableFeedStorage:
                 _fsync_path(Path(self.inner.path))  # postprocessing into a local file
         except Exception as exc:
             self.state.failed(output, exc)
+            self.state.commit()  # its marks counted unmarked now, before the run is judged
             raise
         self.state.stored(output)
 
