@@ -468,7 +468,8 @@ def test_remote_feeds_mark_articles_only_once_stored(tmp_path: Path, upload: str
         run = subprocess.run(
             _crawl_cmd(root, tmp_path, out, *remote), cwd=ROOT, capture_output=True, timeout=240
         )
-        assert run.returncode == 0, run.stderr[-3000:]
+        # a failed upload fails the run (tests/test_export_failure.py): exit 3
+        assert run.returncode == (3 if upload == "fail.jsonl" else 0), run.stderr[-3000:]
         uploaded += _complete_lines(tmp_path / upload)
     second = _complete_lines(out2)
     assert len(_complete_lines(out1)) == 3  # the local feed got every line in both cases

@@ -175,7 +175,13 @@ def test_suite_is_spidermons_builtins_plus_two() -> None:
     assert {builtin.FinishReasonMonitor, builtin.FieldCoverageMonitor, builtin.ErrorCountMonitor} <= suite
     assert any(issubclass(m, builtin.ItemCountMonitor) for m in suite)
     own = {m.__name__ for m in suite if not m.__module__.startswith("spidermon.")}
-    assert own == {"ItemCount", "ValidationMonitor", "DriftMonitor", "SpiderExceptionsMonitor"}
+    assert own == {
+        "ItemCount",
+        "ValidationMonitor",
+        "DriftMonitor",
+        "FeedExportMonitor",
+        "SpiderExceptionsMonitor",
+    }
 
 
 def test_a_good_run_passes_every_monitor(tmp_path: Path) -> None:
@@ -187,6 +193,7 @@ def test_a_good_run_passes_every_monitor(tmp_path: Path) -> None:
         "Field coverage": ["OK"],
         "Validation": ["OK"],
         "Layout drift": ["OK"],
+        "Feed export": ["OK"],
         "Errors": ["SKIPPED", "SKIPPED"],  # no ERROR line, no exception: nothing to count
     }
     assert monitor_exit_code(crawler) == 0
@@ -203,6 +210,8 @@ def test_a_good_run_passes_every_monitor(tmp_path: Path) -> None:
         ({"spider_exceptions/count": 1}, {}, "Errors", "'spider_exceptions/count' to be '<=' to '0.0'"),
         ({"newscrawl/invalid/body": 2}, {}, "Validation", "validation errors {'body': 2} (allowed 0)"),
         ({"newscrawl/layer/body/generic": 2}, {}, "Layout drift", "2/4 bodies (50%) from the generic layer"),
+        ({"newscrawl/export/failed_feeds": [{"uri": "s3://b/k.jsonl", "items": 4}]}, {}, "Feed export",
+         "export to s3://b/k.jsonl failed: 4 items not written"),
     ],
 )  # fmt: skip
 def test_each_monitor_fails_on_its_own(
