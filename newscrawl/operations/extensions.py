@@ -57,7 +57,7 @@ class AfterFeeds:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.closed = False  # feed_exporter_closed was sent
-        self.slots: list[Any] = []  # FeedSlot of every feed_slot_closed, batches included
+        self.slots: list[tuple[Any, str, int]] = []  # (storage, uri, items) per closed slot, batches too
         self.waiting: list[Callable[[], None]] = []
         crawler.signals.connect(self.slot_closed, signal=signals.feed_slot_closed)
         crawler.signals.connect(self.exporter_closed, signal=signals.feed_exporter_closed)
@@ -77,25 +77,25 @@ class AfterFeeds:
             self.waiting.append(callback)
 
     def slot_closed(self, slot: Any) -> None:
-        self.slots.append(slot)
+        self.slots.append((slot.storage, slot.uri, slot.itemcount))  # not the slot: it holds the exporter
 
     def failed_feeds(self) -> list[dict[str, Any]]:
         """The feeds whose store failed (see the module docstring)."""
         stats = self.crawler.stats
         failed: list[dict[str, Any]] = []
-        unwrapped: dict[str, list[Any]] = {}
-        for slot in self.slots:
-            if isinstance(slot.storage, DurableFeedStorage):
-                if slot.storage.failed:
-                    failed.append({"uri": redact(slot.uri), "items": slot.itemcount})
+        unwrapped: dict[str, list[tuple[str, int]]] = {}
+        for storage, uri, items in self.slots:
+            if isinstance(storage, DurableFeedStorage):
+                if storage.failed:
+                    failed.append({"uri": redact(uri), "items": items})
             else:
-                unwrapped.setdefault(type(slot.storage).__name__, []).append(slot)
+                unwrapped.setdefault(type(storage).__name__, []).append((uri, items))
         for name, slots in unwrapped.items():
             count = int((stats.get_value(f"feedexport/failed_count/{name}") if stats else 0) or 0)
             if count >= len(slots):
-                failed += [{"uri": redact(s.uri), "items": s.itemcount} for s in slots]
+                failed += [{"uri": redact(uri), "items": items} for uri, items in slots]
             elif count:
-                uris = ", ".join(redact(s.uri) for s in slots)
+                uris = ", ".join(redact(uri) for uri, _ in slots)
                 failed.append({"uri": f"{count} of {uris}", "items": None})
         return failed
 
