@@ -1,12 +1,15 @@
-"""Shared test helpers: golden fixtures, fake responses, replay crawls in a subprocess."""
+"""Shared test helpers: golden fixtures, fake responses, replay crawls in a subprocess.
+
+Child Pythons (crawls, the CLI) start through ``tests.forkserver`` (its own process each,
+without the interpreter's start-up): see that module."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
-import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,10 +18,19 @@ from typing import Any
 import pytest
 from scrapy.http import HtmlResponse, Request
 
+from tests import forkserver
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 FROZEN = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 CHROMIUM = os.environ.get("NEWSCRAWL_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fork_server() -> Iterator[None]:
+    """The session's fork server (started on first use) is stopped, by PID, at the end."""
+    yield
+    forkserver.stop()
 
 
 def require_component(name: str, binary: str) -> str:
@@ -119,7 +131,7 @@ def run_crawl(
     settings: dict[str, str] | None = None,
     timeout: float = 240,
 ) -> CrawlResult:
-    """Run ``scrapy crawl`` against a replay snapshot in a fresh process."""
+    """Run ``scrapy crawl`` against a replay snapshot in its own process (``tests.forkserver``)."""
     out = tmp_path / f"{spider}.jsonl"
     stats = tmp_path / f"{spider}.stats.json"
     cmd = [sys.executable, "-m", "scrapy", "crawl", spider, "-O", str(out)]
@@ -135,7 +147,7 @@ def run_crawl(
     for key, value in (args or {}).items():
         cmd += ["-a", f"{key}={value}"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    proc = forkserver.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     items = []
     if out.exists():
         items = [json.loads(line) for line in out.read_text("utf-8").splitlines() if line.strip()]

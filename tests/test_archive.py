@@ -22,6 +22,7 @@ from warcio.warcwriter import WARCWriter
 from newscrawl.spiders.arab_news import ArabNewsSpider
 from newscrawl.spiders.daily8 import Daily8Spider
 from newscrawl.storage.archive import read_archive
+from tests import forkserver
 from tests.conftest import FIXTURES, ROOT, CrawlResult, by_id, run_crawl
 
 JS_ARTICLE = "daily8:07fd0e6d9632f14c1527c439ec82fbbe"  # client-rendered: needs Chromium in a crawl
@@ -32,7 +33,7 @@ def reparse(
 ) -> tuple[subprocess.CompletedProcess[str], list[Any]]:
     out = tmp_path / "reparsed.jsonl"
     clean = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
-    run = subprocess.run(
+    run = forkserver.run(
         [sys.executable, "-m", "newscrawl.cli", "reparse", str(archive), "-o", str(out), *args],
         cwd=ROOT,
         env={**clean, "NEWSCRAWL_DATA_DIR": str(tmp_path / "reparse-data"), **env},

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests import forkserver
 from tests.conftest import FIXTURES, ROOT
 from tests.test_monitoring import redesigned_snapshot
 
@@ -16,7 +17,7 @@ def canary(tmp_path: Path, snapshot: Path, *spiders: str) -> subprocess.Complete
     cmd += ["--data-dir", str(tmp_path / "canary")]
     for spider in spiders:
         cmd += ["--spider", spider]
-    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    return forkserver.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
 def test_canary_prints_coverage_and_layers_per_spider(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ import pytest
 import newscrawl
 from newscrawl.api import InvalidArticle, NotAnArticle, UnsupportedSite
 from newscrawl.items import Article
+from tests import forkserver
 from tests.conftest import FIXTURES, FROZEN, ROOT, Page, article_pages
 
 ARTICLE = FIXTURES / "arab_news" / "arabic-byline.html"
@@ -31,7 +32,7 @@ EMPTY_PAGE = "<html><head><title>x</title></head><body><p>too short</p></body></
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
-    return subprocess.run(
+    return forkserver.run(
         [sys.executable, "-m", "newscrawl.cli", *args],
         cwd=ROOT,
         env={**clean, **(env or {})},

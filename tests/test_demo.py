@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
+from tests import forkserver
 from tests.conftest import ROOT
 
 JS_ARTICLE = "daily8:07fd0e6d9632f14c1527c439ec82fbbe"  # client-rendered: only Chromium sees its text
@@ -15,7 +15,7 @@ JS_ARTICLE = "daily8:07fd0e6d9632f14c1527c439ec82fbbe"  # client-rendered: only 
 
 def test_demo_writes_every_spider_and_says_what_happened(tmp_path: Path, chromium: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
-    run = subprocess.run(
+    run = forkserver.run(
         [sys.executable, "scripts/demo.py", "--data-dir", str(tmp_path / "data")],
         cwd=ROOT,
         env=env,

@@ -24,6 +24,7 @@ import redis
 from scrapy.settings import Settings
 
 from newscrawl.storage import distributed
+from tests import forkserver
 from tests.conftest import ROOT
 from tests.servers import clean_env, free_port, redis_server, stop
 from tests.synth import arab_news_snapshot
@@ -58,7 +59,7 @@ def test_redis_url_switches_scheduler_dupefilter_and_seen_store() -> None:
     assert own["NEWSCRAWL_STATE"] == "/var/lib/newscrawl/seen.sqlite3"
 
 
-def _worker(name: str, tmp_path: Path, snapshot: Path, url: str) -> subprocess.Popen[str]:
+def _worker(name: str, tmp_path: Path, snapshot: Path, url: str) -> Any:
     cmd = [sys.executable, "-m", "scrapy", "crawl", "arab_news"]
     settings = {
         "REDIS_URL": url,
@@ -69,7 +70,7 @@ def _worker(name: str, tmp_path: Path, snapshot: Path, url: str) -> subprocess.P
     for key, value in settings.items():
         cmd += ["-s", f"{key}={value}"]
     log = (tmp_path / f"{name}.log").open("w")
-    return subprocess.Popen(cmd, cwd=ROOT, env=clean_env(), stdout=log, stderr=subprocess.STDOUT, text=True)
+    return forkserver.popen(cmd, cwd=ROOT, env=clean_env(), stdout=log, stderr=subprocess.STDOUT)
 
 
 def _finish(proc: subprocess.Popen[str], timeout: float = 180) -> int:

@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from tests import forkserver
 from tests.conftest import ROOT
 from tests.servers import clean_env, redis_server, stop
 from tests.synth import LISTINGS, SITE, arab_news_snapshot
@@ -43,7 +44,7 @@ def snapshot_with_aliases(root: Path) -> list[str]:
     return urls
 
 
-def _worker(name: str, tmp_path: Path, snapshot: Path, url: str) -> subprocess.Popen[str]:
+def _worker(name: str, tmp_path: Path, snapshot: Path, url: str) -> Any:
     cmd = [sys.executable, "-m", "scrapy", "crawl", "arab_news"]
     settings = {
         "REDIS_URL": url,
@@ -55,7 +56,7 @@ def _worker(name: str, tmp_path: Path, snapshot: Path, url: str) -> subprocess.P
     for key, value in settings.items():
         cmd += ["-s", f"{key}={value}"]
     log = (tmp_path / f"{name}.log").open("w")
-    return subprocess.Popen(cmd, cwd=ROOT, env=clean_env(), stdout=log, stderr=subprocess.STDOUT, text=True)
+    return forkserver.popen(cmd, cwd=ROOT, env=clean_env(), stdout=log, stderr=subprocess.STDOUT)
 
 
 def _items(tmp_path: Path, name: str) -> list[dict[str, Any]]:

@@ -15,7 +15,6 @@ import http.server
 import itertools
 import json
 import re
-import subprocess
 import sys
 import threading
 import time
@@ -27,6 +26,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from tests import forkserver
 from tests.conftest import FIXTURES, ROOT, CrawlResult, run_crawl
 from tests.servers import clean_env
 
@@ -561,7 +561,7 @@ def _run_rate_spider(tmp_path: Path, urls: list[str], **settings: str) -> dict[s
     }  # fmt: skip
     for key, value in all_settings.items():
         cmd += ["-s", f"{key}={value}"]
-    proc = subprocess.run(cmd, cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=120)
+    proc = forkserver.run(cmd, cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-3000:]
     return dict(json.loads(stats.read_text("utf-8")))
 

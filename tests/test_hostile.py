@@ -26,6 +26,7 @@ from newscrawl.operations.startup import StartupError
 from newscrawl.spiders.arab_news import ArabNewsSpider
 from newscrawl.spiders.base import SpiderArgs, refused_host
 from newscrawl.storage.seen import open_store
+from tests import forkserver
 from tests.conftest import FIXTURES, ROOT, CrawlResult, require_component, run_crawl
 from tests.servers import REDIS_SERVER, clean_env, free_port, stop
 from tests.test_faults import SITE, Snapshot, article, base_snapshot, exit_matches_monitors, page, url
@@ -273,7 +274,7 @@ def test_startup_failure_is_one_error_line_and_exit_1(tmp_path: Path, name: str)
     cmd = [sys.executable, "-m", "scrapy", "crawl", "arab_news", *extra]
     for key, value in all_settings.items():
         cmd += ["-s", f"{key}={value}"]
-    proc = subprocess.run(cmd, cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=120)
+    proc = forkserver.run(cmd, cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=120)
     errors = error_lines(proc.stderr)
     assert proc.returncode == 1, proc.stderr[-3000:]
     assert len(errors) == 1 and "Cannot start:" in errors[0] and message in errors[0], errors
@@ -365,7 +366,7 @@ def test_parse_exception_is_counted_where_the_monitor_looks(tmp_path: Path) -> N
         "NEWSCRAWL_STATS_FILE": str(stats),
     }.items():  # fmt: skip
         cmd += ["-s", f"{key}={value}"]
-    proc = subprocess.run(cmd, cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=180)
+    proc = forkserver.run(cmd, cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=180)
     result = CrawlResult([json.loads(x) for x in out.read_text("utf-8").splitlines()],
                          json.loads(stats.read_text("utf-8")), proc.stderr, proc.returncode)  # fmt: skip
     assert result.stats["newscrawl/parse_error"] == 1

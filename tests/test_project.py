@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import json
 import re
-import subprocess
 import sys
 import typing
 
@@ -16,6 +15,7 @@ from scrapy.utils.project import get_project_settings
 from newscrawl.parsers import parser_for
 from newscrawl.sources import SOURCES, SOURCES_INFO, Source
 from newscrawl.spiders.base import NewsSpider
+from tests import forkserver
 from tests.conftest import FIXTURES, ROOT
 
 SPIDERS = sorted(SpiderLoader.from_settings(get_project_settings()).list())
@@ -117,7 +117,7 @@ def test_old_flat_module_paths_still_load_the_moved_modules() -> None:
 
 def test_old_module_path_runs_with_python_dash_m() -> None:
     """Crontabs calling ``python -m newscrawl.report`` keep running."""
-    run = subprocess.run(
+    run = forkserver.run(
         [sys.executable, "-m", "newscrawl.report", "--help"], cwd=ROOT, capture_output=True, text=True
     )
     assert run.returncode == 0, run.stderr

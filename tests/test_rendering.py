@@ -12,7 +12,6 @@ import asyncio
 import json
 import os
 import re
-import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -36,6 +35,7 @@ from newscrawl.downloader.rendering import (
     render_request,
 )
 from newscrawl.settings import NEWSCRAWL_CHALLENGE_MARKERS
+from tests import forkserver
 from tests.conftest import ROOT, CrawlResult
 
 CHROMIUM = os.environ.get("NEWSCRAWL_CHROMIUM", "/usr/bin/chromium")
@@ -122,7 +122,7 @@ def probe(
         cmd += ["-s", f"{key}={value}"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
     env["NEWSCRAWL_CHROMIUM"] = CHROMIUM  # read by settings.py for PLAYWRIGHT_LAUNCH_OPTIONS
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    proc = forkserver.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     items = [json.loads(x) for x in out.read_text("utf-8").splitlines()] if out.exists() else []
     data = json.loads(stats.read_text("utf-8")) if stats.exists() else {}
     return CrawlResult(items=items, stats=data, log=proc.stderr, returncode=proc.returncode)
