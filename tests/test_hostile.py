@@ -1,8 +1,10 @@
 """Hostile input and misuse (issue 12): explicit URLs, arguments, start-up failures, secrets,
 swallowed parse errors, the ``until`` window. Each test fails on the code before the fix.
 
-Crawls run in a subprocess (``run_crawl``) where the exit status and the log matter; the
-servers they talk to (an HTTP server counting requests, a password-protected
+Crawls run in a subprocess (``run_crawl``) where the exit status and the log matter; checks
+of one component (spider arguments, the start-up check) run in-process on a crawler from
+``get_crawler``, with a few end-to-end cases for the one-line error and the exit status. The
+servers the crawls talk to (an HTTP server counting requests, a password-protected
 redis-server) are real, on free loopback ports, and stopped by PID.
 """
 
@@ -22,7 +24,7 @@ from typing import Any, ClassVar
 import pytest
 from scrapy.utils.test import get_crawler
 
-from newscrawl.operations.startup import StartupError
+from newscrawl.operations.startup import StartupCheck, StartupError
 from newscrawl.spiders.arab_news import ArabNewsSpider
 from newscrawl.spiders.base import SpiderArgs, refused_host
 from newscrawl.storage.seen import open_store
@@ -168,20 +170,31 @@ def test_urls_are_checked_against_allowed_domains_in_process() -> None:
 # --- 5: arguments --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        ({"sincee": "2026-11-01"},
-         "unknown spider argument(s) sincee; accepted: urls, since, until, edition, max_pages"),
-        ({"allowed_domains": "127.0.0.1"}, "unknown spider argument(s) allowed_domains"),
-        ({"max_pages": "0"}, "-a max_pages='0': Input should be greater than or equal to 1"),
-        ({"max_pages": "many"}, "-a max_pages='many': Input should be a valid integer"),
-        ({"edition": "fr"}, "-a edition='fr': unknown edition 'fr', choose from en"),
-        ({"since": "someday"}, "-a since='someday': not an ISO date or datetime"),
-        ({"since": "2026-11-20", "until": "2026-11-01"}, "is after until"),
-    ],
-)  # fmt: skip
+BAD_ARGUMENTS = [
+    ({"sincee": "2026-11-01"},
+     "unknown spider argument(s) sincee; accepted: urls, since, until, edition, max_pages"),
+    ({"allowed_domains": "127.0.0.1"}, "unknown spider argument(s) allowed_domains"),
+    ({"max_pages": "0"}, "-a max_pages='0': Input should be greater than or equal to 1"),
+    ({"max_pages": "many"}, "-a max_pages='many': Input should be a valid integer"),
+    ({"edition": "fr"}, "-a edition='fr': unknown edition 'fr', choose from en"),
+    ({"since": "someday"}, "-a since='someday': not an ISO date or datetime"),
+    ({"since": "2026-11-20", "until": "2026-11-01"}, "is after until"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_ARGUMENTS)
+def test_bad_arguments_are_a_startup_error_in_process(args: dict[str, str], message: str) -> None:
+    """Every bad ``-a`` is refused where Scrapy builds the spider, as a StartupError (the
+    type that ends as one log line, below)."""
+    crawler = get_crawler(ArabNewsSpider, {"NEWSCRAWL_REPLAY": str(FIXTURES / "arab_news")})
+    with pytest.raises(StartupError) as refused:
+        ArabNewsSpider.from_crawler(crawler, **args)
+    assert message in str(refused.value) and "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize(("args", "message"), [BAD_ARGUMENTS[0], BAD_ARGUMENTS[5]])
 def test_bad_arguments_fail_with_one_line(tmp_path: Path, args: dict[str, str], message: str) -> None:
+    """End to end: ``scrapy crawl`` exits non-zero with that StartupError as its only ERROR line."""
     result = run_crawl("arab_news", tmp_path, snapshot=FIXTURES / "arab_news", args=args)
     assert result.returncode != 0
     errors = error_lines(result.log)
@@ -263,6 +276,23 @@ STARTUP_CASES = [
 
 
 @pytest.mark.parametrize("name", STARTUP_CASES)
+def test_startup_check_refuses_in_process(tmp_path: Path, name: str) -> None:
+    """Each case, on the extension Scrapy builds before any other (``-o`` is a ``FEEDS`` entry)."""
+    settings, extra, message = _startup_cases(tmp_path)[name]
+    all_settings: dict[str, Any] = {
+        "NEWSCRAWL_REPLAY": str(FIXTURES / "arab_news"),
+        "NEWSCRAWL_DATA_DIR": str(tmp_path / "data"),
+        **settings,
+    }
+    if extra:
+        all_settings["FEEDS"] = {extra[1]: {"format": "jsonlines"}}
+    with pytest.raises(StartupError) as refused:
+        StartupCheck.from_crawler(get_crawler(ArabNewsSpider, all_settings))
+    assert message in str(refused.value) and "s3cret" not in str(refused.value)
+
+
+# end to end, one case per kind of check: an -o target, the seen-store (with a password), the replay
+@pytest.mark.parametrize("name", ["-o under a file", "state redis unreachable", "replay manifest broken"])
 def test_startup_failure_is_one_error_line_and_exit_1(tmp_path: Path, name: str) -> None:
     settings, extra, message = _startup_cases(tmp_path)[name]
     all_settings = {

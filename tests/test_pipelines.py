@@ -17,7 +17,7 @@ from tests.test_items import valid
 
 def crawler(tmp_path: Path) -> Any:
     c = get_crawler(ArabNewsSpider, {"NEWSCRAWL_DATA_DIR": str(tmp_path)})
-    c.spider = c._create_spider()
+    c.spider = ArabNewsSpider.from_crawler(c)  # as Scrapy builds it (public API)
     c.stats.open_spider()
     return c
 
