@@ -21,6 +21,7 @@ import pytest
 
 from newscrawl.operations import report
 from newscrawl.storage.seen import open_store
+from tests import forkserver
 from tests.conftest import FIXTURES, ROOT
 from tests.servers import clean_env, free_port
 
@@ -41,7 +42,7 @@ def crawl(tmp_path: Path, *feeds: str, state: str) -> tuple[subprocess.Completed
         "NEWSCRAWL_STATS_FILE": str(stats),
     }.items():
         cmd += ["-s", f"{key}={value}"]
-    proc = subprocess.run(cmd, cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=180)
+    proc = forkserver.run(cmd, cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=180)
     return proc, json.loads(stats.read_text("utf-8"))
 
 

@@ -29,6 +29,7 @@ from newscrawl.spiders.arab_news import ArabNewsSpider
 from newscrawl.spiders.discovery import Link, sitemap_links
 from newscrawl.storage.incremental import Journal, Mark, replay_journal
 from newscrawl.storage.seen import Export, SeenRecord, SqliteSeenStore, record_fingerprint
+from tests import forkserver
 from tests.conftest import FIXTURES, ROOT, CrawlResult, run_crawl
 from tests.redis_server import redis_url  # noqa: F401  (fixture)
 
@@ -322,7 +323,7 @@ def test_since_skips_old_feed_and_news_sitemap_links_before_fetching(tmp_path: P
 
 def test_since_uses_lastmod_when_a_link_has_no_publication_date() -> None:
     crawler = get_crawler(ArabNewsSpider, {"NEWSCRAWL_STATE": "off"})
-    spider = crawler._create_spider(since="2026-11-18T00:00:00+03:00")
+    spider = ArabNewsSpider.from_crawler(crawler, since="2026-11-18T00:00:00+03:00")
     crawler.spider = spider
     crawler.stats.open_spider()
     day = datetime(2026, 11, 18, tzinfo=RIYADH)
@@ -377,7 +378,7 @@ def _crawl_cmd(snapshot: Path, tmp_path: Path, out: Path, *extra: str) -> list[s
 def _interrupt(cmd: list[str], out: Path, after_lines: int, sig: int) -> int:
     """Start a crawl, send ``sig`` once ``out`` has ``after_lines`` lines; returns its exit code."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = forkserver.popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     try:
         while time.monotonic() < deadline and proc.poll() is None:
@@ -405,7 +406,7 @@ def test_sigkill_mid_run_then_rerun_exports_every_article_exactly_once(
     first = _complete_lines(out1)
     assert after_lines <= len(first) < len(stories)
 
-    rerun = subprocess.run(_crawl_cmd(root, tmp_path, out2), cwd=ROOT, capture_output=True, timeout=240)
+    rerun = forkserver.run(_crawl_cmd(root, tmp_path, out2), cwd=ROOT, capture_output=True, timeout=240)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     second = _complete_lines(out2)
     ids = [item["id"] for item in first + second]
@@ -430,7 +431,7 @@ def test_jobdir_pause_and_resume(tmp_path: Path) -> None:
     assert stats1["finish_reason"] == "shutdown"
     assert list((tmp_path / "job" / "requests.queue").iterdir())  # pending requests were pickled
 
-    rerun = subprocess.run(
+    rerun = forkserver.run(
         _crawl_cmd(root, tmp_path, out2, "-s", job), cwd=ROOT, capture_output=True, timeout=240
     )
     assert rerun.returncode == 0, rerun.stderr[-3000:]
@@ -465,7 +466,7 @@ def test_remote_feeds_mark_articles_only_once_stored(tmp_path: Path, upload: str
     out1, out2 = tmp_path / "out1.jsonl", tmp_path / "out2.jsonl"
     uploaded: list[dict[str, Any]] = []
     for out in (out1, out2):
-        run = subprocess.run(
+        run = forkserver.run(
             _crawl_cmd(root, tmp_path, out, *remote), cwd=ROOT, capture_output=True, timeout=240
         )
         # a failed upload fails the run (tests/test_export_failure.py): exit 3
@@ -489,7 +490,7 @@ def test_a_feed_that_fails_mid_run_fails_the_run_and_marks_nothing_it_lost(tmp_p
     root = snap.write()
     out1, out2 = tmp_path / "out1.jsonl", tmp_path / "out2.jsonl"
     extra = ("-o", "/dev/full:jsonlines", "-s", "NEWSCRAWL_COMMIT_INTERVAL=0.2")
-    run = subprocess.run(
+    run = forkserver.run(
         _crawl_cmd(root, tmp_path, out1, *extra),
         cwd=ROOT,
         capture_output=True,
@@ -500,7 +501,7 @@ def test_a_feed_that_fails_mid_run_fails_the_run_and_marks_nothing_it_lost(tmp_p
     assert "newscrawl/seen/marked" not in stats
     assert "Feed /dev/full failed" in out1.with_suffix(".log").read_text("utf-8")
     assert run.returncode != 0  # the monitors see the finish reason
-    rerun = subprocess.run(_crawl_cmd(root, tmp_path, out2), cwd=ROOT, capture_output=True, timeout=240)
+    rerun = forkserver.run(_crawl_cmd(root, tmp_path, out2), cwd=ROOT, capture_output=True, timeout=240)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert sorted(i["id"] for i in _complete_lines(out2)) == sorted(s.id for s in stories)
 

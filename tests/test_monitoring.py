@@ -29,6 +29,7 @@ from newscrawl.operations import report
 from newscrawl.operations.monitors import MonitorSettingsAddon, SpiderCloseMonitorSuite
 from newscrawl.operations.report import Report
 from newscrawl.parsers.pagekind import page_kind
+from tests import forkserver
 from tests.conftest import FIXTURES, ROOT, run_crawl
 
 SPIDERS = sorted(SpiderLoader.from_settings(get_project_settings()).list())
@@ -54,7 +55,7 @@ def check(spider: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
         "--data-dir",
         str(data_dir),
     ]
-    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    return forkserver.run(cmd, cwd=ROOT, capture_output=True, text=True)
 
 
 @pytest.mark.parametrize("spider", SPIDERS)
