@@ -10,11 +10,14 @@ such as SIGKILL and SIGINT reach it) and its exit status, and runs ``python -m M
 ``__main__``, normal interpreter shutdown; an uncaught exception prints its traceback and
 exits 1).
 
-What is shared is only what the server imported before forking: third-party modules, never
-``newscrawl`` (project code, and anything it reads from the environment at import, runs in the
-child) and never ``twisted.internet.reactor`` (each crawl installs its own). Tests that are
-about what a fresh interpreter imports (``import newscrawl`` stays cheap, the database
-driver is imported lazily, the Scrapyd egg) keep plain ``subprocess``.
+What the children share is what the server imported before forking (third-party modules
+only, with ``gc.freeze()`` so that no child's garbage collection walks them) and a private
+bytecode cache for what the children import after (the project's sources are compiled once,
+not once per child; an edited file is compiled again as usual). Never ``newscrawl``: project
+code, and whatever it reads from the environment at import, runs in the child. Never
+``twisted.internet.reactor``: each crawl installs its own. Tests about what a fresh
+interpreter imports (``import newscrawl`` stays cheap, the database driver is imported
+lazily, the Scrapyd egg) keep plain ``subprocess``.
 
 ``run()`` and ``popen()`` take the subset of ``subprocess.run``/``Popen`` arguments the tests
 use and fall back to ``subprocess`` for any other command. ``NEWSCRAWL_TEST_FORKSERVER=0``
@@ -107,6 +110,10 @@ def serve(path: str) -> tuple[dict[str, Any], list[int]]:
     if loaded:
         raise RuntimeError(f"the fork server must not import {loaded}")
     gc.freeze()  # the preloaded objects: never collected, so a child's collections skip them
+    # the project's modules are compiled in the first child and read from the cache by the others
+    # (PYTHONDONTWRITEBYTECODE would have each child compile them again); the cache is private
+    sys.dont_write_bytecode = False
+    sys.pycache_prefix = str(Path(path).parent / "pycache")
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(64)
