@@ -58,20 +58,7 @@ def check(spider: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     return forkserver.run(cmd, cwd=ROOT, capture_output=True, text=True)
 
 
-@pytest.mark.parametrize("spider", SPIDERS)
-def test_demo_crawl_passes_its_monitors(spider: str, tmp_path: Path) -> None:
-    result = run_crawl(spider, tmp_path, settings={"NEWSCRAWL_STATE": str(tmp_path / "seen.sqlite3")})
-    latest = report.latest(spider, tmp_path / "data")
-    assert latest["path"] == result.stats["newscrawl/report"]
-    assert latest["monitors"]["passed"], latest["monitors"]
-    assert latest["items"] == len(result.items) > 0
-    assert latest["coverage"]["title"] == latest["coverage"]["body"] == 1.0
-    assert sum(latest["layers"]["body"].values()) == latest["items"]
-    assert result.stats["newscrawl/monitors/failed"] == 0
-    markdown = Path(latest["path"]).with_suffix(".md").read_text("utf-8")
-    assert "Monitors **PASSED**" in markdown and "| Layout drift | test_generic_body_share | OK |" in markdown
-    assert check(spider, tmp_path / "data").returncode == 0
-    assert result.returncode == 0
+# Each spider's crawl of the whole snapshot passing its monitors: tests/test_demo.py (the demo's run).
 
 
 def test_incremental_rerun_with_nothing_new_passes(tmp_path: Path) -> None:
