@@ -33,11 +33,12 @@ lint: install
 	$(BIN)/ruff format --check newscrawl tests scripts
 	$(BIN)/mypy --strict newscrawl
 
-## test: lint, types, and the offline test suite, on every core (pytest-xdist; one test file per
-##       worker, so a module's shared crawl runs once); TEST_WORKERS=0 runs it in one process
+## test: lint, types, and the offline test suite, on every core (pytest-xdist; whole test files
+##       per worker, so a module's shared crawl runs once, slowest files first: tests/conftest.py);
+##       TEST_WORKERS=0 runs it in one process
 TEST_WORKERS ?= auto
 test: lint
-	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 ## crawl: the live crawl of all spiders with production settings
 crawl: install

@@ -26,6 +26,22 @@ FROZEN = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 CHROMIUM = os.environ.get("NEWSCRAWL_CHROMIUM", "/usr/bin/chromium")
 
 
+# Under pytest-xdist (``make test``: ``--dist loadfile --no-loadscope-reorder``) the workers take
+# whole files in collection order: the slowest files (``--durations``) go first, so that no
+# worker is left running a long file alone at the end. Any order is valid: only the wall time changes.
+SLOWEST_FIRST = (
+    "test_incremental.py", "test_rendering.py", "test_scrapyd.py", "test_faults.py", "test_history.py",
+    "test_distributed.py", "test_monitoring.py", "test_demo.py", "test_al_arabiya.py", "test_daily8.py",
+    "test_cli.py", "test_asharq_al_awsat.py", "test_real_pages.py", "test_hostile.py",
+)  # fmt: skip
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        rank = {name: i for i, name in enumerate(SLOWEST_FIRST)}
+        items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _fork_server() -> Iterator[None]:
     """The session's fork server (started on first use) is stopped, by PID, at the end."""
