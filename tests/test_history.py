@@ -12,7 +12,7 @@ import pytest
 
 from newscrawl import cli
 from newscrawl.operations import history, report
-from tests.conftest import run_crawl
+from tests.conftest import CHROMIUM, require_component, run_crawl
 
 T0 = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
 FIELDS = ("id", "title", "body", "published_at", "authors", "image_url", "summary", "tags")
@@ -138,10 +138,12 @@ def test_unreadable_reports_are_listed_not_fatal(history_dir: Path) -> None:
     assert "Skipped files" in page and str(bad) in page
 
 
-@pytest.fixture
-def browser(chromium: str) -> Iterator[Any]:
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One Chromium for the module's pages (each test opens its own page)."""
     from playwright.sync_api import sync_playwright
 
+    chromium = require_component("Chromium", CHROMIUM)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
         try:
