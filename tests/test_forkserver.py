@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -58,5 +57,7 @@ def test_signals_reach_the_child(tmp_path: Path) -> None:
 
 
 def test_other_commands_run_as_plain_subprocesses() -> None:
-    run = forkserver.run(["/bin/sh", "-c", "exit 7"])
-    assert isinstance(run, subprocess.CompletedProcess) and run.returncode == 7
+    assert forkserver.run(["/bin/sh", "-c", "exit 7"]).returncode == 7
+    # interpreter options need a fresh interpreter: -X importtime reports its start-up imports
+    fresh = forkserver.run([sys.executable, "-X", "importtime", "-c", "pass"], capture_output=True, text=True)
+    assert fresh.returncode == 0 and "import time:" in fresh.stderr and "encodings" in fresh.stderr
