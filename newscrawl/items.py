@@ -17,12 +17,48 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from newscrawl.sources import SOURCES, Source
 
-__all__ = ["SOURCES", "Article", "RelatedLink", "Source"]  # SOURCES, Source: newscrawl.sources
+__all__ = [
+    "SOURCES", "Article", "Image", "RelatedLink", "Section", "Source", "word_count",
+]  # fmt: skip  # SOURCES, Source: newscrawl.sources
 
 Layer = Literal["jsonld", "meta", "selectors", "html", "text", "generic", "embedded", "url", "feed", "http"]
 Precision = Literal["second", "minute", "hour", "day"]
 
-_ID = re.compile(rf"^({'|'.join(SOURCES)}):\S+$")
+# `<source>:<native id>`; the native id is a short token, never a path or a URL
+_ID = re.compile(rf"^({'|'.join(SOURCES)}):[A-Za-z0-9][A-Za-z0-9._-]{{0,63}}$")
+
+# Scripts written without spaces between words: each letter or digit of theirs counts as one
+# word. Han (CJK ideographs), Hiragana, Katakana, Thai, Lao, Khmer, Myanmar, Tibetan.
+# Hangul is written with spaces and counts by tokens.
+_UNSPACED_SCRIPTS = (
+    "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+    "\U00020000-\U0003134f\u0e00-\u0eff\u1780-\u17ff\u1000-\u109f\u0f00-\u0fff"
+)
+_UNSPACED_CHAR = re.compile(f"[{_UNSPACED_SCRIPTS}]")
+_NOT_A_WORD = re.compile(r"(?<!\S)[^\s\w]+(?!\S)")  # a whitespace token without a letter or digit
+
+
+def word_count(text: str) -> int:
+    """Words in ``text``, the rule behind ``Article.word_count``.
+
+    A word is a whitespace-separated token holding at least one letter or digit
+    (``--`` and ``|`` are not words; ``U.S.``, ``30%`` and ``al-Sudani`` are one each).
+    In scripts written without spaces (Chinese, Japanese, Thai, Lao, Khmer, Myanmar,
+    Tibetan) each letter or digit of those scripts is one word, as word processors count
+    East Asian text; what is left of such a token counts as one more word if it holds a
+    letter or digit (``iPhone在`` is two). Combining marks are not letters."""
+    unspaced = 0
+    if _UNSPACED_CHAR.search(text):
+        unspaced = sum(1 for char in _UNSPACED_CHAR.findall(text) if char.isalnum())
+        text = _UNSPACED_CHAR.sub(" ", text)
+    return unspaced + len(text.split()) - len(_NOT_A_WORD.findall(text))
+
+
+def paragraphs(body: str) -> list[str]:
+    """``body``'s paragraphs (they are separated by one blank line)."""
+    return [p for p in body.split("\n\n") if p]
+
+
 _URL = re.compile(r"^https?://[^\s/]+\S*$")
 
 
@@ -52,6 +88,27 @@ class RelatedLink(BaseModel):
     title: str = Field(min_length=1, description="card title")
     url: str = Field(description="absolute URL the card links to")
     publisher: str | None = Field(default=None, description="outlet the card credits")
+
+    _url = field_validator("url")(_check_url)
+
+
+class Section(BaseModel):
+    """A run of the body under one subheading (``heading`` null: the text before the first)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    heading: str | None = Field(default=None, description="the subheading, as shown; null before the first")
+    paragraphs: list[str] = Field(default_factory=list, description="the paragraphs under it, in order")
+
+
+class Image(BaseModel):
+    """A picture of the article: the lead image, a JSON-LD/og image or a figure in the body."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    url: str = Field(description="absolute http(s) URL")
+    caption: str | None = Field(default=None, description="the caption the page gives it (never in `body`)")
+    credit: str | None = Field(default=None, description="photographer or agency, when stated apart")
 
     _url = field_validator("url")(_check_url)
 
@@ -121,6 +178,72 @@ class Article(BaseModel):
         default=None,
         description="`id` of the original article when this item republishes one exported by another spider",
     )
+    sections: list[Section] = Field(
+        description="the body by subheading: `[{heading, paragraphs}]`, the first `heading` null when"
+        " text precedes the first subheading; read in order, each heading then its paragraphs are"
+        " exactly the paragraphs of `body` (a subheading is a paragraph of `body`, as before)",
+    )
+    images: list[Image] = Field(
+        default_factory=list,
+        description="the article's pictures `[{url, caption, credit}]`, the lead (`image_url`) first;"
+        " from JSON-LD `image`/`associatedMedia`, og:image and figures in the body; absolute URLs,"
+        " each picture once (renditions that differ only by a size segment are one), no logos,"
+        " icons or tracking pixels",
+    )
+    word_count: int = Field(
+        ge=0,
+        description="words in `body`: whitespace-separated tokens holding a letter or digit; in"
+        " scripts written without spaces (Chinese, Japanese, Thai, ...) each character is a word",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derived_defaults(cls, data: object) -> object:
+        """A record written before ``sections``/``word_count``/``images`` existed validates:
+        they are derived from ``body`` (one section, no heading) and ``image_url``."""
+        if not isinstance(data, dict) or not isinstance(data.get("body"), str):
+            return data
+        missing = {k for k in ("sections", "word_count", "images") if k not in data}
+        if not missing:
+            return data
+        data = dict(data)
+        body = data["body"].strip()
+        if "sections" in missing:
+            data["sections"] = [{"heading": None, "paragraphs": paragraphs(body)}] if body else []
+        if "word_count" in missing:
+            data["word_count"] = word_count(body)
+        if "images" in missing and isinstance(data.get("image_url"), str):
+            data["images"] = [{"url": data["image_url"]}]
+        return data
+
+    @model_validator(mode="after")
+    def _sections_are_the_body(self) -> Article:
+        flat: list[str] = []
+        for index, section in enumerate(self.sections):
+            if section.heading is None and index:
+                raise ValueError("sections: only the first section may have no heading")
+            if section.heading is None and not section.paragraphs:
+                raise ValueError("sections: a section without heading needs paragraphs")
+            flat += [section.heading] if section.heading is not None else []
+            flat += section.paragraphs
+        if flat != paragraphs(self.body):
+            raise ValueError("sections: headings and paragraphs, in order, are not the paragraphs of body")
+        return self
+
+    @model_validator(mode="after")
+    def _word_count_is_the_body(self) -> Article:
+        if self.word_count != (expected := word_count(self.body)):
+            raise ValueError(f"word_count {self.word_count} is not the words of body ({expected})")
+        return self
+
+    @model_validator(mode="after")
+    def _lead_image_first(self) -> Article:
+        urls = [image.url for image in self.images]
+        if len(set(urls)) != len(urls):
+            raise ValueError("images: the same URL twice")
+        if self.image_url is not None and urls[:1] != [self.image_url]:
+            raise ValueError("images: the first image must be the lead image, `image_url`")
+        return self
 
     @field_validator("id")
     @classmethod

@@ -1,14 +1,15 @@
 """Al Arabiya (english.alarabiya.net, www.alarabiya.net): Magnolia templates, two editions.
 
-Quirks (SITES.md §2): ``article:published_time`` is ``2026-11-18T00:55:00.000+0400``
+Quirks (docs/sources.md §2): ``article:published_time`` is ``2026-11-18T00:55:00.000+0400``
 (GST; the base parser reads the colon-less offset); ids come from ``meta name=uuid``,
-else the canonical path; JSON-LD is not known to exist, so meta and selectors carry
-most fields. ``#body-text`` holds ``p.body-1.paragraph`` and h2/h3 sub-heads, but
-also ``.latest`` related blocks, ``<video-js>`` players with their titles, inline
-image cards and, on some pages, the tag list: all removed before reading. The
-first ``ul.tags li`` is a label ("Tags:"), not a tag. Visible dates (read only when
-the page has no machine date) are English with "GST" or Arabic with Arabic-Indic
-digits and month names; "GST" states the offset, anything else has it assumed.
+else the short hash of the canonical URL (never the path: URLs are long percent-encoded
+Arabic slugs); JSON-LD is not known to exist, so meta and selectors carry most fields.
+``#body-text`` holds ``p.body-1.paragraph`` and h2/h3 sub-heads (``sections``), but also
+``.latest`` related blocks, ``<video-js>`` players with their titles, inline image cards
+and, on some pages, the tag list: all removed before reading. The first ``ul.tags li``
+is a label ("Tags:"), not a tag. Visible dates (read only when the page has no machine
+date) are English with "GST" or Arabic with Arabic-Indic digits and month names; "GST"
+states the offset, anything else has it assumed.
 The page's language wins; the edition (host) is the fallback.
 """
 
@@ -17,10 +18,9 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from parsel import Selector
-
-from newscrawl.parsers.base import ArticleParser, Fields
-from newscrawl.text import canonical_url, clean_text, offset
+from newscrawl.parsers.base import ArticleParser
+from newscrawl.parsers.fields import Page, field
+from newscrawl.text import clean_text, offset
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 # Zone names shown beside visible times that fix the offset at +04:00.
@@ -45,18 +45,23 @@ class AlArabiyaParser(ArticleParser):
         r"^(watch|شاهد):",  # video titles when a player sits outside a wrapper
     )
 
-    def native_id(self, url: str) -> str | None:
-        """The canonical path (percent-encoded, upper-case hex); ``fix_fields`` prefers the uuid."""
-        path = urlsplit(canonical_url(url)).path
-        return path if path not in ("", "/") else None
+    @field("id")
+    def _id(self, page: Page) -> str | None:
+        """The page's ``meta name=uuid``; without one, the base id (a numeric id in the
+        URL, else the short hash of the canonical URL): Al Arabiya URLs are slugs."""
+        uuid = clean_text(page.sel.xpath('//meta[@name="uuid"]/@content').get())
+        return f"{self.source}:{uuid.lower()}" if UUID.match(uuid) else super()._id(page)
 
-    def fix_fields(self, fields: Fields, sel: Selector) -> Fields:
-        uuid = clean_text(sel.xpath('//meta[@name="uuid"]/@content').get())
-        if UUID.match(uuid):
-            fields["id"] = f"{self.source}:{uuid.lower()}"
-        host = (urlsplit(fields["url"]).hostname or "").lower()
-        fields["language"] = fields["language"] or ("en" if host.startswith("english.") else "ar")
-        if fields["extraction"].get("published_at") == "selectors" and fields["timezone_assumed"]:
-            shown = " ".join(sel.css(self.date_css).css("::text").getall())
-            fields["timezone_assumed"] = not GST.search(shown)
-        return fields
+    @field("language")
+    def _language(self, page: Page) -> str | None:
+        host = (urlsplit(page.url).hostname or "").lower()
+        return super()._language(page) or ("en" if host.startswith("english.") else "ar")
+
+    @field("timezone_assumed")
+    def _assumed(self, page: Page) -> bool:
+        """A visible time is assumed Gulf time unless it says "GST" (then it is stated)."""
+        assumed = super()._assumed(page)
+        if assumed and page.layers.get("published_at") == "selectors":
+            shown = " ".join(page.sel.css(self.date_css).css("::text").getall())
+            return not GST.search(shown)
+        return assumed

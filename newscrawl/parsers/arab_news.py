@@ -1,6 +1,6 @@
 """Arab News (www.arabnews.com): Drupal; ids are node numbers.
 
-Quirks (SITES.md §3): a "Short Url" block (arab.news/xxxxx), "Updated <date>"
+Quirks (docs/sources.md §3): a "Short Url" block (arab.news/xxxxx), "Updated <date>"
 lines, summary bullets above the body, upper-case datelines (``RIYADH:``) that
 belong to the body, and image captions that do not.
 """
@@ -33,4 +33,4 @@ class ArabNewsParser(ArticleParser):
 
     def native_id(self, url: str) -> str | None:
         match = NODE.match(url)
-        return match[1] if match else None
+        return match[1] if match else super().native_id(url)

@@ -1,6 +1,6 @@
 """Asharq Al-Awsat (english.aawsat.com, aawsat.com): Drupal; ids are node numbers.
 
-Quirks (SITES.md §1): the reading region repeats the headline and the image caption
+Quirks (docs/sources.md §1): the reading region repeats the headline and the image caption
 under a ``TT`` font-size toggle before the body, and captions of inline images recur
 as plain paragraphs; all of that is furniture, removed by selector where the markup
 names it and by content (equal to the title or to an ``img[alt]``/``figcaption``)
@@ -19,9 +19,8 @@ import logging
 import re
 from urllib.parse import urlsplit
 
-from parsel import Selector
-
-from newscrawl.parsers.base import ArticleParser, Fields
+from newscrawl.parsers.base import ArticleParser
+from newscrawl.parsers.fields import Page, Text, field
 from newscrawl.text import clean_text, offset
 
 logger = logging.getLogger(__name__)
@@ -59,29 +58,30 @@ class AsharqAlAwsatParser(ArticleParser):
 
     def native_id(self, url: str) -> str | None:
         match = NODE.match(url)
-        return (match[1] or match[2]) if match else None
+        return (match[1] or match[2]) if match else super().native_id(url)
 
-    def fix_fields(self, fields: Fields, sel: Selector) -> Fields:
-        fields["language"] = self._edition(fields["url"], fields["language"])
-        authors = (_PLACE.sub("", a).strip() for a in fields["authors"])
-        fields["authors"] = [a for a in authors if a]
-        fields["body"] = self._without_furniture(fields["body"], fields["title"], sel)
-        return fields
-
-    def _edition(self, url: str, page_language: str | None) -> str | None:
+    @field("language")
+    def _language(self, page: Page) -> str | None:
         """The page's language; the edition's when the page states none."""
-        edition = EDITIONS.get((urlsplit(url).hostname or "").lower())
+        page_language = super()._language(page)
+        edition = EDITIONS.get((urlsplit(page.url).hostname or "").lower())
         if edition and page_language and page_language != edition:
-            logger.info("%s: a %s page on the %s edition", url, page_language, edition)
+            logger.info("%s: a %s page on the %s edition", page.url, page_language, edition)
         return page_language or edition
 
-    @staticmethod
-    def _without_furniture(body: str | None, title: str | None, sel: Selector) -> str | None:
-        """Drop paragraphs that repeat the headline or an image caption."""
-        if not body:
-            return body
-        repeated = {clean_text(title), clean_text(" ".join(sel.css("h1 ::text").getall()))}
+    @field("authors", empty=[])
+    def _authors(self, page: Page) -> list[str]:
+        authors = (_PLACE.sub("", a).strip() for a in super()._authors(page))
+        return [a for a in authors if a]
+
+    @field("body")
+    def _body(self, page: Page) -> Text | None:
+        """The base body without paragraphs that repeat the headline or an image caption."""
+        text = super()._body(page)
+        if text is None:
+            return None
+        sel = page.sel
+        repeated = {clean_text(page.get("title")), clean_text(" ".join(sel.css("h1 ::text").getall()))}
         repeated.update(clean_text(t) for t in sel.css("img::attr(alt)").getall())
         repeated.update(clean_text(" ".join(f.css("::text").getall())) for f in sel.css("figcaption"))
-        kept = [p for p in body.split("\n\n") if p not in repeated]
-        return "\n\n".join(kept) or None
+        return text.keep(lambda p: p not in repeated)

@@ -10,7 +10,12 @@ Each field is taken from the first layer that has it:
 The layer that supplied ``title``, ``body`` and ``published_at`` is recorded in
 the item's ``extraction`` field, so a redesign shows as a shift to ``generic``.
 
-Subclass hooks (class attributes unless noted):
+Every ``Article`` field has a hook, a method marked ``@field("<name>")``
+(``parsers.fields``): ``parse`` asks each field once per page, and a subclass overrides
+a field by defining a hook for the same name (Daily8's dates and body, Al Arabiya's
+uuid id). Hooks ask the page for the fields they build on (``page.get("body")``).
+
+Class attributes a source sets:
     source, publisher, language, default_offset   identity and the offset used when
                                                    a page gives none (recorded as assumed)
     title_css, body_css, paragraph_css             selectors; ``body_css`` may list
@@ -21,19 +26,19 @@ Subclass hooks (class attributes unless noted):
     min_body_chars  a selector body shorter than this falls through to ``generic``
     generic_fallback  False: never use the generic layer (pages where it only finds
                     widgets, e.g. an aggregator's cards); saves its cost too
-    native_id(url)  method: the id part after ``<source>:`` (None: invalid item)
-    fix_fields(fields, sel)  method: last-chance source quirks
     non_article_paths  {kind: URL regex} for video/gallery/live/author pages;
                     ``page_kind(response)`` names such a page (``parsers.pagekind``)
-Parsers never make requests and never raise on bad markup: missing fields stay
-``None`` and the validation pipeline counts and logs the drop.
+Methods: ``native_id(url)`` the id the URL carries (None: ``id`` is the short hash of
+the canonical URL, never a path); ``layout(response)`` another parser for a layout the
+source also serves. Parsers never make requests and never raise on bad markup: missing
+fields stay ``None`` and the validation pipeline counts and logs the drop.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime, timezone
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
@@ -43,17 +48,18 @@ from lxml import etree
 from parsel import Selector
 from scrapy.http import TextResponse
 
-from newscrawl.parsers import dates, generic
+from newscrawl.items import Article, word_count
+from newscrawl.parsers import dates, generic, images
+from newscrawl.parsers.fields import FieldErrorHook, Heading, Page, Text, exported, field, hooks, is_heading
 from newscrawl.parsers.pagekind import NON_ARTICLE_PATHS, page_kind, prose_chars
 from newscrawl.parsers.structured import (
     as_text,
-    jsonld_article,
+    jsonld_nodes,
     meta,
     meta_all,
     names,
     select,
     text_list,
-    urls,
 )
 from newscrawl.text import (
     ARABIC_SCRIPT_LANGUAGES,
@@ -61,13 +67,13 @@ from newscrawl.text import (
     alnum_key,
     canonical_url,
     clean_text,
-    join_paragraphs,
     language_code,
     registered_site,
     text_script,
 )
 
 Fields = dict[str, Any]
+__all__ = ["ArticleParser", "FieldErrorHook", "Fields", "Page", "Text", "field"]
 
 BOILERPLATE = (
     r"^short url\b", r"^updated\b.{0,40}\d", r"^(read|see) (also|more)\b", r"^related\b",
@@ -142,11 +148,20 @@ class ArticleParser:
         """``video``/``gallery``/``live``/``author`` for a page to skip, None for an article."""
         return page_kind(response.selector, response.url, self.non_article_paths)
 
-    def native_id(self, url: str) -> str | None:
-        return None
+    def layout(self, response: TextResponse) -> ArticleParser:
+        """The parser for this page's layout: ``self``, or a parser of a layout the
+        source serves besides (Daily8's Next.js pages); ``parse`` hands the page to it."""
+        return self
 
-    def fix_fields(self, fields: Fields, sel: Selector) -> Fields:
-        return fields
+    def native_id(self, url: str) -> str | None:
+        """The id ``url`` itself carries (the part after ``<source>:``), or None: a
+        numeric id in the path (5+ digits, not a date) unless the source says better."""
+        return numeric_id(url)
+
+    def url_id(self, url: str) -> str:
+        """The id part for ``url`` without its page: ``native_id``, else the short hash of
+        the canonical URL (what ``id`` is for a page that states no id of its own)."""
+        return self.native_id(canonical_url(url)) or short_id(canonical_url(url))
 
     # --- driver -----------------------------------------------------------
     def parse(
@@ -156,63 +171,83 @@ class ArticleParser:
         crawled_at: datetime | None = None,
         report: FieldErrorHook | None = None,
     ) -> Fields:
-        """Article fields of ``response``. A field whose extraction raises is left empty
-        (``None``, or ``[]`` for lists) and passed to ``report(field, url, exc)``
+        """Article fields of ``response``: each field asked of its hook once
+        (``parsers.fields``). A field whose hook raises is left empty (``None``, or
+        ``[]`` for lists) and passed to ``report(field, url, exc)``
         (``parsers.errors.FieldErrors`` counts and logs it; without ``report`` the
-        exception propagates); the other
-        fields still come out, so bad structured data never costs the article."""
-        sel = response.selector
-        layers: dict[str, str] = {}
-        now = crawled_at or datetime.now(UTC)
-        ld = jsonld_article(sel)
+        exception propagates); the other fields still come out, so bad structured data
+        never costs the article."""
+        parser = self.layout(response)
+        if parser is not self:
+            return parser.parse(response, crawled_at=crawled_at, report=report)
+        page = Page(self, response, crawled_at or datetime.now(UTC), report)
+        return {name: exported(page.get(name)) for name in OUTPUT_FIELDS}
 
-        def safe(name: str, compute: Callable[[], Any], empty: Any = None) -> Any:
-            try:
-                return compute()
-            except Exception as exc:
-                if report is None:
-                    raise
-                report(name, response.url, exc)
-                return empty
+    # --- identity and fixed fields ------------------------------------------
+    @field("url")
+    def _url(self, page: Page) -> str:
+        return page.url
 
-        title = safe("title", lambda: self._title(sel, ld, layers))
-        published = safe("published_at", lambda: self._date(sel, response, layers, now))
-        modified = safe("modified_at", lambda: self._modified(sel))
-        canonical = safe("canonical_url", lambda: self._canonical(sel, response.url)) or canonical_url(
-            response.url
-        )
-        body = safe("body", lambda: self._body(response, ld, layers))
-        fields: Fields = {
-            "id": safe("id", lambda: self._id(canonical, response.url)),
-            "url": response.url,
-            "canonical_url": canonical,
-            "source": self.source,
-            "publisher": self.publisher,
-            "language": safe("language", lambda: self._language(sel, title, body)),
-            "title": title,
-            "summary": safe("summary", lambda: self._summary(sel, ld)),
-            "body": body,
-            "authors": safe("authors", lambda: self._authors(sel, ld), []),
-            "published_at": published.iso() if published else None,
-            "modified_at": modified.iso() if modified else None,
-            "section": safe("section", lambda: self._section(sel, ld)),
-            "tags": safe("tags", lambda: self._tags(sel, ld), []),
-            "image_url": safe("image_url", lambda: self._image(sel, ld, response)),
-            "crawled_at": now.isoformat(timespec="seconds"),
-            "published_precision": published.precision if published else "second",
-            "timezone_assumed": bool(published and published.assumed_offset),
-            "extraction": layers,
-        }
-        return self.fix_fields(fields, sel)
+    @field("source")
+    def _source(self, page: Page) -> str:
+        return self.source
+
+    @field("publisher")
+    def _publisher(self, page: Page) -> str | None:
+        return self.publisher
+
+    @field("crawled_at")
+    def _crawled_at(self, page: Page) -> str:
+        return page.now.isoformat(timespec="seconds")
+
+    @field("extraction", empty=lambda page: page.layers)
+    def _extraction(self, page: Page) -> dict[str, str]:
+        """The layers the other hooks recorded (the same dict: complete once every field is read)."""
+        return page.layers
+
+    @field("original_url")
+    def _original_url(self, page: Page) -> str | None:
+        return None
+
+    @field("via")
+    def _via(self, page: Page) -> str | None:
+        return None
+
+    @field("related", empty=[])
+    def _related(self, page: Page) -> list[dict[str, Any]]:
+        return []
+
+    @field("duplicate_of")
+    def _duplicate_of(self, page: Page) -> str | None:
+        return None  # set by the linking pipeline
+
+    @field("canonical_url", empty=lambda page: canonical_url(page.url))
+    def _canonical(self, page: Page) -> str:
+        link = page.sel.xpath('//link[@rel="canonical"]/@href').get()
+        if link:
+            absolute = canonical_url(urljoin(page.url, link.strip()))
+            if registered_site(absolute) == registered_site(page.url):
+                return absolute
+        return canonical_url(page.url)
+
+    @field("id")
+    def _id(self, page: Page) -> str | None:
+        """``<source>:<id>``: the id the canonical URL or the URL carries, else the
+        short hash of the canonical URL. Never a path."""
+        canonical = page.get("canonical_url")
+        native = self.native_id(canonical) or self.native_id(page.url) or short_id(canonical)
+        return f"{self.source}:{native}"
 
     # --- layers -----------------------------------------------------------
-    def _title(self, sel: Selector, ld: Fields, layers: dict[str, str]) -> str | None:
+    @field("title")
+    def _title(self, page: Page) -> str | None:
         """The visible headline when a structured candidate (JSON-LD ``headline``,
         ``og:title``, ``<title>``, site names stripped, or one part of a ``<title>``
         made of parts) agrees with it loosely; a structured candidate that the headline
         merely extends (a kicker fused in front, a label after) is taken alone. No
         agreement: JSON-LD unless truncated ("…"), then og:title, then ``<title>``,
         then the first headline."""
+        sel, ld, layers = page.sel, page.ld, page.layers
         jsonld = as_text(ld.get("headline")) or as_text(ld.get("name"))
         og_raw = clean_text(meta(sel, "og:title", "twitter:title"))
         title_raw = _text_of(sel.xpath("//title")[:1])
@@ -264,82 +299,110 @@ class ArticleParser:
                 return value
         return None
 
-    def _date(
-        self, sel: Selector, response: TextResponse, layers: dict[str, str], now: datetime
-    ) -> ParsedDate | None:
+    @field("published_at")
+    def _date(self, page: Page) -> ParsedDate | None:
+        """The publication date (``parsers.dates``); exported as ISO 8601, and read by
+        ``published_precision`` and ``timezone_assumed``."""
         found = dates.published(
-            sel,
-            response,
+            page.sel,
+            page.response,
             default_offset=self.default_offset,
             date_css=self.date_css,
             generic=self.generic_fallback,
-            crawled_at=now,
+            crawled_at=page.now,
         )
         if found is None:
             return None
-        layers["published_at"] = found[1]
+        page.layers["published_at"] = found[1]
         return found[0]
 
-    def _modified(self, sel: Selector) -> ParsedDate | None:
-        return dates.modified(sel, default_offset=self.default_offset, modified_css=self.modified_css)
+    @field("published_precision")
+    def _precision(self, page: Page) -> str:
+        published = page.get("published_at")
+        return published.precision if isinstance(published, ParsedDate) else "second"
 
-    def _body(self, response: TextResponse, ld: Fields, layers: dict[str, str]) -> str | None:
+    @field("timezone_assumed")
+    def _assumed(self, page: Page) -> bool:
+        published = page.get("published_at")
+        return bool(isinstance(published, ParsedDate) and published.assumed_offset)
+
+    @field("modified_at")
+    def _modified(self, page: Page) -> ParsedDate | None:
+        return dates.modified(page.sel, default_offset=self.default_offset, modified_css=self.modified_css)
+
+    @field("body")
+    def _body(self, page: Page) -> Text | None:
         """The first site selector with enough text; else chosen on evidence between the
         page's own paragraphs that make up JSON-LD ``articleBody``, the generic extractor
-        and the page's densest paragraph block (``generic.choose_body``)."""
+        and the page's densest paragraph block (``generic.choose_body``). Subheadings
+        are kept as ``Heading`` paragraphs (``sections``)."""
+        sel, layers = page.sel, page.layers
         for css in self.body_css:
-            containers = select(response.selector, css)
+            containers = select(sel, css)
             if not containers:
                 continue
             container = _detached(Selector(root=containers[0], type="html"))
             for node in select(container, self._drop_css):
                 if isinstance(node, lxml.html.HtmlElement):
                     node.drop_tree()  # as parsel's drop(): the tail text stays
-            text = join_paragraphs([p for p in self._paragraphs(container) if not self._is_boilerplate(p)])
-            if len(text) >= self.min_body_chars:
-                if self.generic_fallback and (wider := self._wider_body(response, text)):
+            text = Text.of(p for p in self._paragraphs(container) if not self._is_boilerplate(p))
+            if text is not None and len(text.body) >= self.min_body_chars:
+                if self.generic_fallback and (wider := self._wider_body(page, text.body)):
                     layers["body"] = "generic"
                     return wider
                 layers["body"] = "selectors"
+                page.container = containers[0]
                 return text
         chosen = generic.choose_body(
-            response.selector,
-            as_text(ld.get("articleBody")),
-            response.url,
+            sel,
+            as_text(page.ld.get("articleBody")),
+            page.url,
             use_extractor=self.generic_fallback,
         )
         if chosen is None:
             return None
         paragraphs, layers["body"] = chosen
-        paragraphs = generic.lead_paragraphs(response.selector, paragraphs) + paragraphs
-        return join_paragraphs([p for p in paragraphs if not self._is_boilerplate(p)]) or None
+        paragraphs = generic.lead_paragraphs(sel, paragraphs) + paragraphs
+        return Text.of(p for p in paragraphs if not self._is_boilerplate(p))
+
+    @field("sections", empty=lambda page: _one_section(page.get("body")))
+    def _sections(self, page: Page) -> list[dict[str, Any]]:
+        """The body by subheading (``Text.sections``): the same paragraphs as ``body``."""
+        text = page.get("body")
+        return text.sections() if isinstance(text, Text) else []
+
+    @field("word_count", empty=lambda page: _words_of(page.get("body")))
+    def _word_count(self, page: Page) -> int:
+        return _words_of(page.get("body"))
 
     @property
     def _drop_css(self) -> str:
         return ", ".join(c for c in (DROP_CSS, self.drop_css) if c)
 
-    def _wider_body(self, response: TextResponse, text: str) -> str | None:
+    def _wider_body(self, page: Page, text: str) -> Text | None:
         """A selector that matched only part of the text (a guessed class name on markup
         nobody here has seen): when the page's prose is far longer than what the
         selector read, the generic reading replaces it if it contains that text and is
         much longer. Costs nothing on pages where the selector holds the prose."""
-        if len(text) >= SELECTOR_SHARE * prose_chars(response.selector, int(len(text) / SELECTOR_SHARE) + 1):
+        if len(text) >= SELECTOR_SHARE * prose_chars(page.sel, int(len(text) / SELECTOR_SHARE) + 1):
             return None
-        extracted = generic.extract(response.selector, response.url)
+        extracted = generic.extract(page.sel, page.url)
         if not extracted:
             return None
-        wider = join_paragraphs([p for p in extracted if not self._is_boilerplate(p)])
-        if len(wider) > generic.TEASER_RATIO * len(text) and generic.covers(wider, text) >= 0.8:
+        wider = Text.of(p for p in extracted if not self._is_boilerplate(p))
+        if wider is None:
+            return None
+        if len(wider.body) > generic.TEASER_RATIO * len(text) and generic.covers(wider.body, text) >= 0.8:
             return wider
         return None
 
     def _paragraphs(self, container: Selector) -> list[str]:
-        """Text of each block, as a browser shows it; blocks nested in another matched
-        block (li > p, blockquote > p) are skipped."""
+        """Text of each block, as a browser shows it (a subheading as a ``Heading``);
+        blocks nested in another matched block (li > p, blockquote > p) are skipped."""
         nodes = _elements(container, self.paragraph_css)
         if nodes is None:
             nodes = [n.root for n in container.css(self.paragraph_css) if isinstance(n.root, etree._Element)]
-        return [_block_text(n) for n in nodes if not _nested_element(n)]
+        return [_block(n) for n in nodes if not _nested_element(n)]
 
     def _is_boilerplate(self, paragraph: str) -> bool:
         # Furniture is short lines; a long paragraph is judged by its opening only.
@@ -347,8 +410,10 @@ class ArticleParser:
         return self._boilerplate_start.match(text) is not None or self._boilerplate.search(text) is not None
 
     # --- small fields -----------------------------------------------------
-    def _authors(self, sel: Selector, ld: Fields) -> list[str]:
-        found = names(ld.get("author"))
+    @field("authors", empty=[])
+    def _authors(self, page: Page) -> list[str]:
+        sel = page.sel
+        found = names(page.ld.get("author"))
         if not found:
             found = [
                 a
@@ -359,40 +424,57 @@ class ArticleParser:
             found = [clean_text(a) for a in _all_text(select(sel, self.author_css))]
         return [re.sub(r"^by\s+", "", a, flags=re.I) for a in found if a]
 
-    def _section(self, sel: Selector, ld: Fields) -> str | None:
-        value = as_text(ld.get("articleSection")) or meta(sel, "article:section")
+    @field("section")
+    def _section(self, page: Page) -> str | None:
+        value = as_text(page.ld.get("articleSection")) or meta(page.sel, "article:section")
         if not value and self.section_css:
-            value = " ".join(_all_text(select(sel, self.section_css)))
+            value = " ".join(_all_text(select(page.sel, self.section_css)))
         return clean_text(value) or None
 
-    def _summary(self, sel: Selector, ld: Fields) -> str | None:
-        summary = as_text(ld.get("description")) or meta(
-            sel, "og:description", "description", "twitter:description"
+    @field("summary")
+    def _summary(self, page: Page) -> str | None:
+        summary = as_text(page.ld.get("description")) or meta(
+            page.sel, "og:description", "description", "twitter:description"
         )
-        return clean_text(summary) or self._css_text(sel, self.summary_css) or None
+        return clean_text(summary) or self._css_text(page.sel, self.summary_css) or None
 
-    def _image(self, sel: Selector, ld: Fields, response: TextResponse) -> str | None:
-        """The lead image: the first JSON-LD ``image`` URL (any shape), else og/twitter
-        image, that resolves to an absolute http(s) URL."""
-        candidates = urls(ld.get("image")) + [
-            m for m in (meta(sel, "og:image"), meta(sel, "twitter:image")) if m
+    @field("image_url")
+    def _image(self, page: Page) -> str | None:
+        """The lead image: the first JSON-LD ``image`` URL (any shape, an ``@id``
+        reference resolved in the page's JSON-LD), else og/twitter image, that resolves
+        to an absolute http(s) URL of a picture (not a logo, icon or pixel:
+        ``images.usable``)."""
+        declared = images.jsonld_images({"image": page.ld.get("image")}, jsonld_nodes(page.sel))
+        candidates = [str(i["url"]) for i in declared] + [
+            m for m in (meta(page.sel, "og:image"), meta(page.sel, "twitter:image")) if m
         ]
         for candidate in candidates:
-            absolute = response.urljoin(candidate.strip())
-            parts = urlsplit(absolute)
-            if (
-                parts.scheme in ("http", "https")
-                and parts.hostname
-                and not any(c.isspace() for c in absolute)
-            ):
+            if absolute := images.usable(candidate, page.base_url):
                 return absolute
         return None
 
-    def _language(self, sel: Selector, title: str | None, body: str | None) -> str | None:
+    @field("images", empty=lambda page: images.with_lead(page.get("image_url"), []))
+    def _images(self, page: Page) -> list[dict[str, Any]]:
+        """Every picture of the article, the lead (``image_url``) first (``parsers.images``)."""
+        if page.container is not None:
+            scope = next((a for a in page.container.iterancestors("article")), page.container)
+            figures = images.figures(scope)
+        else:
+            text = page.get("body")
+            figures = images.page_figures(page.sel, text.paragraphs[0] if isinstance(text, Text) else "")
+        candidates = (
+            figures + images.jsonld_images(page.ld, jsonld_nodes(page.sel)) + images.meta_images(page.sel)
+        )
+        return images.with_lead(page.get("image_url"), images.collect(candidates, page.base_url))
+
+    @field("language")
+    def _language(self, page: Page) -> str | None:
         """The page's language: ``<html lang>``, ``og:locale`` or ``Content-Language`` when
         the text's script does not contradict it, else the text's script (Arabic script
-        is ``ar``), else the source's ``language`` (None: the edition decides, in
-        ``fix_fields``)."""
+        is ``ar``), else the source's ``language`` (None: a source hook decides)."""
+        sel = page.sel
+        title, text = page.get("title"), page.get("body")
+        body = text.body if isinstance(text, Text) else ""
         declared = (
             sel.xpath("/html/@lang | /html/@xml:lang").get()
             or meta(sel, "og:locale", "content-language", "language", "dc.language")
@@ -402,7 +484,7 @@ class ArticleParser:
             or ""
         )
         code = language_code(declared)
-        script = text_script(f"{title or ''} {(body or '')[:2000]}")
+        script = text_script(f"{title or ''} {body[:2000]}")
         if script == "arabic" and code not in ARABIC_SCRIPT_LANGUAGES:
             return "ar"  # undeclared, or a template's lang="en" over Arabic text
         if script == "other" and code in ARABIC_SCRIPT_LANGUAGES:
@@ -428,18 +510,6 @@ class ArticleParser:
             return " | ".join(bar[:-1])
         return text or None
 
-    def _canonical(self, sel: Selector, url: str) -> str:
-        link = sel.xpath('//link[@rel="canonical"]/@href').get()
-        if link:
-            absolute = canonical_url(urljoin(url, link.strip()))
-            if registered_site(absolute) == registered_site(url):
-                return absolute
-        return canonical_url(url)
-
-    def _id(self, canonical: str, url: str) -> str | None:
-        native = self.native_id(canonical) or self.native_id(url)
-        return f"{self.source}:{native}" if native else None
-
     @staticmethod
     def _css_text(sel: Selector, css: str | None) -> str:
         return clean_text(" ".join(_all_text(select(sel, css)))) if css else ""
@@ -449,7 +519,9 @@ class ArticleParser:
         texts = (clean_text(t) for t in _all_text(select(sel, css))) if css else ()
         return [t for t in texts if t]
 
-    def _tags(self, sel: Selector, ld: Fields) -> list[str]:
+    @field("tags", empty=[])
+    def _tags(self, page: Page) -> list[str]:
+        sel, ld = page.sel, page.ld
         return (
             text_list(ld.get("keywords"))
             or meta_all(sel, "article:tag")
@@ -458,7 +530,43 @@ class ArticleParser:
         )
 
 
-FieldErrorHook = Callable[[str, str, BaseException], None]  # (field, url, exception)
+OUTPUT_FIELDS = tuple(Article.model_fields)  # every exported field, in the contract's order
+_missing = [name for name in OUTPUT_FIELDS if name not in hooks(ArticleParser)]
+assert not _missing, f"Article fields without a parser hook: {_missing}"
+
+
+def _one_section(text: Any) -> list[dict[str, Any]]:
+    return [{"heading": None, "paragraphs": list(text.paragraphs)}] if isinstance(text, Text) else []
+
+
+def _words_of(text: Any) -> int:
+    return word_count(text.body) if isinstance(text, Text) else 0
+
+
+# yyyymm, yyyymmdd, yyyymmddhh[mm[ss]]: a date in a path, not an id
+_DATE_LIKE = re.compile(
+    r"^(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:(?:0[1-9]|[12]\d|3[01])(?:(?:[01]\d|2[0-3])(?:[0-5]\d){0,2})?)?$"
+)
+_NUMERIC = re.compile(r"(?<![0-9A-Za-z])(\d{5,20})(?![0-9A-Za-z])")
+
+
+def numeric_id(url: str) -> str | None:
+    """The last run of 5-20 digits standing alone in the URL's path (``/node/2592171/x``,
+    ``/world/5332611-slug``), not one that reads as a date (``20261119``), or None."""
+    found = [n for n in _NUMERIC.findall(urlsplit(url).path) if not _DATE_LIKE.match(n)]
+    return found[-1] if found else None
+
+
+def short_id(canonical: str) -> str:
+    """16 hex digits of the SHA-256 of the canonical URL: the id of a page that states
+    none, the same on every run (64 bits: collisions are negligible below billions)."""
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def _block(element: etree._Element) -> str:
+    """A body block's rendered text, a ``Heading`` when the block is a subheading."""
+    text = _block_text(element)
+    return Heading(text) if is_heading(element) else text
 
 
 _SITE_SEPARATOR = re.compile(r"\s+[|–—•·»:-]\s+|\s+::\s+|\s+l\s+(?=[A-Z])")

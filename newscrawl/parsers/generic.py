@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from typing import Any
 
 from lxml import etree
 from parsel import Selector
 
+from newscrawl.parsers.fields import Heading, is_heading
 from newscrawl.parsers.pagekind import prose_chars
 from newscrawl.parsers.structured import elements, inside, root_of, short_text
 from newscrawl.text import alnum_key, clean_text
@@ -67,7 +69,8 @@ def choose_body(
 
 
 def extract(sel: Selector, url: str) -> list[str] | None:
-    """trafilatura's main text as paragraphs, or None when it is no prose."""
+    """trafilatura's main text as paragraphs, or None when it is no prose. Its subheadings
+    (``<head>`` in the tree it extracted) come out as ``Heading`` paragraphs."""
     import trafilatura
 
     tree = root_of(sel)
@@ -81,7 +84,9 @@ def extract(sel: Selector, url: str) -> list[str] | None:
     # less than half the page's paragraph prose; favor_recall when all else discards
     for fast, recall in ((True, False), (False, False), (False, True)):
         try:
-            text = trafilatura.extract(
+            # bare_extraction: the text ``extract`` returns (its ``.text``, NFC as
+            # ``extract`` normalises it) and the XML tree it was rendered from (``.body``)
+            document = trafilatura.bare_extraction(
                 tree,
                 url=url,
                 include_comments=False,
@@ -90,15 +95,29 @@ def extract(sel: Selector, url: str) -> list[str] | None:
                 deduplicate=False,  # its memory spans pages: republished text would vanish
                 favor_recall=recall,
                 fast=fast,
+                with_metadata=False,
             )
         except Exception as exc:  # noqa: BLE001 - a third-party extractor must not kill the crawl
             logger.warning("generic body extraction failed for %s: %r", url, exc)
             return None
+        raw = getattr(document, "text", None)
+        text = unicodedata.normalize("NFC", raw) if isinstance(raw, str) else None
         if text and looks_like_prose(text):
             if fast and len(text) * 2 < prose:
                 continue
-            return [p for p in text.split("\n") if p.strip()]
+            heads = _heads(getattr(document, "body", None))
+            lines = [p for p in text.split("\n") if p.strip()]
+            return [Heading(p) if heads and clean_text(p) in heads else p for p in lines]
     return None
+
+
+def _heads(body: Any) -> set[str]:
+    """The texts of the ``<head>`` elements of trafilatura's extracted tree."""
+    if not isinstance(body, etree._Element):
+        return set()
+    texts = ("".join(str(t) for t in head.itertext()) for head in body.iter("head"))
+    found = (clean_text(unicodedata.normalize("NFC", text)) for text in texts)
+    return {h for h in found if h}
 
 
 _SENTENCE_END = re.compile(r"[.!?؟。！？।॥۔](?:[\"'”’»)」』]*)(?:\s|$)")
@@ -170,7 +189,7 @@ def paragraphs_in(sel: Selector, article_body: str) -> list[str]:
         text = clean_text("".join(str(t) for t in node.itertext()))
         key = _key(text)
         if len(key) >= 20 and key not in seen and key in target:
-            kept.append(text)
+            kept.append(Heading(text) if is_heading(node) else text)
             seen.add(key)
             covered += len(key)
     return kept if covered >= MIN_COVERAGE * len(target) else []
@@ -206,7 +225,7 @@ def densest_block(sel: Selector) -> list[str] | None:
         if parent is None:
             continue
         scores[parent] = scores.get(parent, 0) + len(text)
-        texts.setdefault(parent, []).append(text)
+        texts.setdefault(parent, []).append(Heading(text) if is_heading(node) else text)
     if not scores:
         return None
     best = max(scores, key=lambda k: scores[k])

@@ -80,6 +80,24 @@ def jsonld_nodes(sel: Selector) -> list[dict[str, Any]]:
     return found
 
 
+_NEXT_DATA: weakref.WeakKeyDictionary[Selector, Any] = weakref.WeakKeyDictionary()
+
+
+def next_data(sel: Selector) -> Any:
+    """The page's Next.js ``<script id="__NEXT_DATA__">`` JSON, parsed once per page (keyed
+    on the selector, as ``jsonld_nodes``); None when the page has none or it is malformed."""
+    if sel in _NEXT_DATA:
+        return _NEXT_DATA[sel]
+    raw = sel.xpath('//script[@id="__NEXT_DATA__"]/text()').get()
+    try:
+        data = json.loads(raw) if raw else None
+    except (ValueError, RecursionError):
+        logger.debug("Skipping malformed __NEXT_DATA__ block")
+        data = None
+    _NEXT_DATA[sel] = data
+    return data
+
+
 def jsonld_types(sel: Selector) -> set[str]:
     """The ``@type`` names of every JSON-LD object of the page."""
     out: set[str] = set()

@@ -4,7 +4,7 @@ An item read on an aggregator (``via`` set: Daily8) is linked to the ``id`` of t
 original article, exported by a publisher spider (arab_news, asharq_al_awsat, al_arabiya):
 
 1. **Explicit link.** ``original_url`` is looked up among the originals' canonical URLs,
-   else mapped through the parser registry (``parser_for(url).native_id``): ids are
+   else mapped through the parser registry (``parser_for(url).url_id``): ids are
    derived from URLs, so an explicit link names the original's id in any run.
 2. **Fingerprint.** ``fingerprint(title, body)`` is a 64-bit SimHash of the word
    3-shingles of the normalised text: case, punctuation and quote styles ignored
@@ -125,8 +125,7 @@ def id_from_url(url: str | None) -> str | None:
     parser = parser_for(url)
     if parser is None or parser.source not in PUBLISHERS:
         return None
-    native = parser.native_id(canonical_url(url))
-    return f"{parser.source}:{native}" if native else None
+    return f"{parser.source}:{parser.url_id(url)}"  # the id its parser gives a page without ids of its own
 
 
 class Originals:

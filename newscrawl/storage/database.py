@@ -62,13 +62,15 @@ SQLITE_SCHEME = "sqlite:///"
 
 
 def _kind(name: str, annotation: Any) -> str:
-    """``text``, ``boolean``, ``json`` or ``timestamp`` for one Article field."""
+    """``text``, ``boolean``, ``integer``, ``json`` or ``timestamp`` for one Article field."""
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType) and len(args) == 1:
         annotation, origin = args[0], typing.get_origin(args[0])
     if annotation is bool:
         return "boolean"
+    if annotation is int:
+        return "integer"
     if origin in (list, dict, tuple) or annotation in (list, dict, tuple):
         return "json"
     if name.endswith("_at"):
@@ -85,8 +87,20 @@ def columns() -> list[tuple[str, str, bool]]:
     return out
 
 
-PG_TYPES = {"text": "text", "boolean": "boolean", "json": "jsonb", "timestamp": "timestamptz"}
-SQLITE_TYPES = {"text": "TEXT", "boolean": "INTEGER", "json": "TEXT", "timestamp": "TEXT"}
+PG_TYPES = {
+    "text": "text",
+    "boolean": "boolean",
+    "integer": "integer",
+    "json": "jsonb",
+    "timestamp": "timestamptz",
+}
+SQLITE_TYPES = {
+    "text": "TEXT",
+    "boolean": "INTEGER",
+    "integer": "INTEGER",
+    "json": "TEXT",
+    "timestamp": "TEXT",
+}
 
 
 def create_table_sql(types_: dict[str, str], now: str) -> str:
