@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import importlib
 import json
 import os
 import re
@@ -235,9 +236,11 @@ def test_lazy_browser_provider_starts_the_driver_on_first_launch() -> None:
     assert asyncio.run(run())
 
 
-def test_no_private_library_api_in_rendering() -> None:
-    """No ``_name`` of scrapy-playwright/Scrapy is overridden, read or imported by rendering.py."""
-    import newscrawl.downloader.rendering as module
+@pytest.mark.parametrize("name", ["newscrawl.downloader.rendering", "newscrawl.downloader.browser"])
+def test_no_private_library_api_in_rendering(name: str) -> None:
+    """No ``_name`` of scrapy-playwright/Scrapy is overridden, read or imported by rendering.py
+    or browser.py (its browser side)."""
+    module = importlib.import_module(name)
 
     tree = ast.parse(Path(module.__file__ or "").read_text("utf-8"))
     found = [

@@ -23,9 +23,6 @@ from typing import TYPE_CHECKING, Any
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from newscrawl.operations.extensions import AfterFeeds
-from newscrawl.operations.report import FAILED_FEEDS, failure_line
-
 if TYPE_CHECKING:
     import argparse
 
@@ -40,6 +37,8 @@ def _stat(crawler: Crawler, key: str) -> Any:
 
 def failed_exports(crawler: Crawler) -> list[str]:
     """One line per feed of the finished crawl that was not written or stored."""
+    from newscrawl.operations.report import FAILED_FEEDS, failure_line
+
     lines = [failure_line(feed) for feed in _stat(crawler, FAILED_FEEDS) or []]
     if not lines and (count := int(_stat(crawler, "newscrawl/export/failed") or 0)):
         lines.append(f"export failed: {count} feeds not written (see the errors above)")
@@ -65,6 +64,10 @@ class Command(ScrapyCrawlCommand):
         assert process is not None
         # as Scrapy's crawl, keeping the Crawler (public create_crawler) to read its verdict
         crawler = process.create_crawler(args[0])
+        # imported here: Scrapy imports every command module for any `scrapy` command
+        # (`scrapy list`, run by Scrapyd on each deploy, too)
+        from newscrawl.operations.extensions import AfterFeeds
+
         AfterFeeds.of(crawler)  # failed feeds recorded even with monitors and stats file off
         process.crawl(crawler, **opts.spargs)
         process.start()
