@@ -18,8 +18,6 @@ from pathlib import Path
 from scrapy.settings import BaseSettings
 from scrapy.utils.misc import load_object
 
-from newscrawl.storage import distributed
-
 REPLAY_HANDLER = "newscrawl.downloader.replay.ReplayDownloadHandler"
 RENDER_HANDLER = "newscrawl.downloader.rendering.RenderingDownloadHandler"
 REPLAY_RENDER_HANDLER = "newscrawl.downloader.rendering.ReplayRenderingDownloadHandler"
@@ -46,4 +44,7 @@ class NewscrawlAddon:
             feed = {"format": "jsonlines", "encoding": "utf-8", "store_empty": False}
             uri = str(root.absolute() / "%(name)s" / "%(time)s.jsonl")
             settings.set("FEEDS", {uri: feed}, priority="addon")
-        distributed.apply(settings)  # REDIS_URL set: shared scheduler, dupefilter, seen-store
+        if settings.get("REDIS_URL"):  # shared scheduler, dupefilter, seen-store (imports redis)
+            from newscrawl.storage import distributed
+
+            distributed.apply(settings)

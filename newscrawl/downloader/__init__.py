@@ -2,5 +2,6 @@
 
 ``replay`` (download handler serving ``NEWSCRAWL_REPLAY`` snapshots, no network), ``faults``
 (Retry-After, robots.txt Crawl-delay, body sanity: binary, mis-declared, truncated), ``rendering``
-(Chromium through stock scrapy-playwright for pages whose text is built by JavaScript).
+(which requests go to Chromium, challenge pages) and ``browser`` (Chromium through stock
+scrapy-playwright, imported only when a crawl renders).
 """

@@ -37,7 +37,7 @@ def bench_render(tmp: Path, pages: int) -> dict[str, Any]:
     """The JSON's ``render``: the Chromium crawl (or why not) and the demo crawl's share."""
     out: dict[str, Any] = {}
     try:
-        import newscrawl.downloader.rendering  # noqa: F401
+        import newscrawl.downloader.browser  # noqa: F401
         from newscrawl.parsers.daily8 import Daily8Parser  # noqa: F401
     except ImportError as exc:
         return {"available": False, "reason": f"rendering code missing: {exc}"}
