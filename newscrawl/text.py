@@ -92,9 +92,19 @@ _MONTH_DAY_YEAR = re.compile(
 _NUMERIC_DMY = re.compile(r"(?<![\d.])(\d{1,2})([-/.])(\d{1,2})\2(\d{4})(?![\d.])")
 _NUMERIC_YMD = re.compile(r"(?<![\d.])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?![\d.])")
 _TIME = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?::(\d{2}))?(?!\d)\s*(a\.?m\.?|p\.?m\.?|ص|م)?", re.I)
+TIME_AFTER_DATE, TIME_BEFORE_DATE = 30, 20  # characters between a date and its time of day
 _OFFSET_NO_COLON = re.compile(r"([+-]\d{2})(\d{2})$")
 # A zone the visible time states, after the time: "14:05 GMT", "10:15 (UTC+3)", "2:05 PM ET"
-_ZONE = re.compile(r"^\s*\(?(?:GMT|UTC)\s*([+-]\s*\d{1,2})(?::?(\d{2}))?\)?|^\s*\(?(GMT|UTC|Z)\b\)?")
+_ZONE = re.compile(
+    r"^\s*\(?(?:(?:GMT|UTC)\s*([+-]\s*\d{1,2})(?::?(\d{2}))?|([+-]\d{2}):?(\d{2})(?!\d)|(GMT|UTC|Z)\b"
+    r"|([A-Z]{2,4}T)\b)\)?"
+)
+# Zone abbreviations that name one offset only (not IST, AST, CST, BST: several zones each).
+ZONE_ABBREVIATIONS = {
+    "CET": 1, "CEST": 2, "EET": 2, "EEST": 3, "WET": 0, "WEST": 1, "MSK": 3, "GST": 4, "JST": 9,
+    "KST": 9, "HKT": 8, "SGT": 8, "AEST": 10, "AEDT": 11, "EST": -5, "EDT": -4, "PST": -8, "PDT": -7,
+    "MST": -7, "MDT": -6,
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -110,23 +120,90 @@ class ParsedDate:
 
 
 def parse_iso(value: str | None, default_offset: timezone) -> ParsedDate | None:
-    """Parse a machine timestamp (ISO 8601, ``+0400`` offsets and ``Z`` accepted).
+    """Parse a machine timestamp: ISO 8601 (``+0400`` offsets and ``Z`` accepted), else
+    RFC 822 (``Wed, 02 Feb 2022 09:12:22 +0100``, as some JSON-LD states it) or Unix
+    epoch seconds/milliseconds (``1651626439``, UTC).
 
-    Without an offset, ``default_offset`` is applied and recorded as assumed;
-    a bare date gets day precision.
+    Without an offset, ``default_offset`` is applied and recorded as assumed. The
+    precision is what the value states: ``day`` for a bare date, ``minute`` without
+    seconds, else ``second``.
     """
     if not value:
         return None
-    text = clean_text(value).replace("Z", "+00:00").replace("z", "+00:00")
+    raw = clean_text(value)
+    text = _REPEATED_Z.sub("Z", raw).replace("Z", "+00:00").replace("z", "+00:00")
     text = _OFFSET_NO_COLON.sub(r"\1:\2", text)
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        return None
-    precision = "day" if len(text) <= 10 else "second"
+        return (
+            _parse_epoch(raw)
+            or _parse_rfc822_machine(raw, default_offset)
+            or _parse_asctime(raw, default_offset)
+        )
+    clock = _ISO_CLOCK.search(text, 8)
+    precision = "day" if not clock else "second" if clock[2] else "minute" if clock[1] else "hour"
     if parsed.tzinfo is None:
-        return ParsedDate(parsed.replace(tzinfo=default_offset), precision, True)
+        return ParsedDate(parsed.replace(tzinfo=default_offset, microsecond=0), precision, True)
     return ParsedDate(parsed.replace(microsecond=0), precision)
+
+
+_REPEATED_Z = re.compile(r"(?<=\d)Z{2,}$")
+_ISO_CLOCK = re.compile(r"[T ]\d{2}(:\d{2})?(:\d{2})?")
+_EPOCH = re.compile(r"^\d{10}(\d{3})?$")
+
+
+def _parse_epoch(text: str) -> ParsedDate | None:
+    if not _EPOCH.match(text):
+        return None
+    seconds = int(text[:10])
+    if not 946_684_800 <= seconds <= 4_102_444_800:  # 2000-2100
+        return None
+    return ParsedDate(datetime.fromtimestamp(seconds, UTC))
+
+
+def _parse_rfc822_machine(text: str, default_offset: timezone) -> ParsedDate | None:
+    from email.utils import parsedate_to_datetime
+
+    if not _RFC822_SHAPE.match(text):
+        return None
+    try:
+        parsed = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    precision = "second" if _WITH_SECONDS.search(text) else "minute"
+    if parsed.tzinfo is None:  # "-0000": no zone stated
+        return ParsedDate(parsed.replace(tzinfo=default_offset), precision, True)
+    return ParsedDate(parsed, precision)
+
+
+def _parse_asctime(text: str, default_offset: timezone) -> ParsedDate | None:
+    """C ``ctime`` and Java ``Date.toString`` forms: ``Fri Feb 18 10:27:24 2022``,
+    ``Tue Jan 28 15:28:56 CET 2020``."""
+    m = _ASCTIME.match(text)
+    if m is None or m[1].lower() not in _MONTHS:
+        return None
+    zone: timezone | None = None
+    if m[6]:
+        zone = UTC if m[6] in ("GMT", "UTC") else None
+        if m[6] in ZONE_ABBREVIATIONS:
+            zone = timezone(timedelta(hours=ZONE_ABBREVIATIONS[m[6]]))
+    try:
+        parsed = datetime(int(m[7]), _MONTHS[m[1].lower()], int(m[2]), int(m[3]), int(m[4]), int(m[5]),
+                          tzinfo=zone or default_offset)  # fmt: skip
+    except ValueError:
+        return None
+    return ParsedDate(parsed, "second", zone is None)
+
+
+_WITH_SECONDS = re.compile(r"\d:\d{2}:\d{2}")
+_ASCTIME = re.compile(
+    r"^(?:[A-Za-z]{3}\s+)?([A-Za-z]{3})\s+(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})\s+(?:([A-Z]{2,5})\s+)?(\d{4})$"
+)
+
+
+# "Wed, 02 Feb 2022 09:12:22 +0100", "02 Feb 2022 09:12:22 GMT"
+_RFC822_SHAPE = re.compile(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}")
 
 
 def parse_rfc822(value: str | None) -> ParsedDate | None:
@@ -145,19 +222,23 @@ def parse_rfc822(value: str | None) -> ParsedDate | None:
 
 
 def _visible_day(text: str) -> tuple[int, int, int, re.Match[str]] | None:
-    """(year, month, day, match) of the first date form found in ``text``."""
+    """(year, month, day, match) of the date that comes first in ``text``, whatever its form."""
+    found: list[tuple[int, int, tuple[int, int, int], re.Match[str]]] = []
     if m := _DAY_MONTH_YEAR.search(text):
-        return int(m[3]), _MONTHS[m[2].lower()], int(m[1]), m
+        found.append((m.start(), 0, (int(m[3]), _MONTHS[m[2].lower()], int(m[1])), m))
     if m := _MONTH_DAY_YEAR.search(text):
-        return int(m[3]), _MONTHS[m[1].lower()], int(m[2]), m
+        found.append((m.start(), 1, (int(m[3]), _MONTHS[m[1].lower()], int(m[2])), m))
     if m := _NUMERIC_YMD.search(text):
-        return int(m[1]), int(m[3]), int(m[4]), m
+        found.append((m.start(), 2, (int(m[1]), int(m[3]), int(m[4])), m))
     if m := _NUMERIC_DMY.search(text):
         first, second = int(m[1]), int(m[3])
         if second > 12 and first <= 12:  # 11/18/2026: month first
             first, second = second, first
-        return int(m[4]), second, first, m
-    return None
+        found.append((m.start(), 3, (int(m[4]), second, first), m))
+    if not found:
+        return None
+    _, _, (year, month, day), m = min(found, key=lambda row: row[:2])
+    return year, month, day, m
 
 
 def parse_visible_date(value: str | None, default_offset: timezone) -> ParsedDate | None:
@@ -174,7 +255,72 @@ def parse_visible_date(value: str | None, default_offset: timezone) -> ParsedDat
     """
     if not value:
         return None
+    found = _visible_date(arabic_digits_to_ascii(clean_text(value))[:400], default_offset)
+    return found[0] if found else None
+
+
+# Words that say the date after them is not the publication: an edit, or the current
+# time a page template shows ("It is currently", phpBB's "Aktuelle Zeit").
+_MODIFIED_LABEL = re.compile(
+    r"updated|modified|edited|revised|last change|it is currently|current time|aktualisiert|geändert"
+    r"|bearbeitet|editiert|aktuelle zeit|mis à jour|modifié|actualisé|actualizad[oa]|actualización"
+    r"|modificad[oa]|aggiornat[oa]|modificat[oa]|atualizad[oa]|bijgewerkt|gewijzigd|güncellen"
+    r"|تحديث|تعديل|محدث",
+    re.I,
+)
+_PUBLISHED_LABEL = re.compile(
+    r"publi|posted|veröffentlicht|erschienen|erstellt|created|gepubliceerd|yayın|pubblicat|نشر", re.I
+)
+
+
+def parse_published_date(value: str | None, default_offset: timezone) -> ParsedDate | None:
+    """``parse_visible_date`` for a page's date line: the first date not labelled as an
+    edit or as the current time (``Updated 18 November 2026``, ``Zuletzt geändert am:
+    15.10.2021``, ``Aktuelle Zeit: 14.10.2020``, ``آخر تحديث``). The label nearest before
+    a date decides: ``Published 3 May 2026, updated 4 May 2026`` is the 3rd,
+    ``Updated 4 May 2026, first published 3 May 2026`` the 3rd too."""
+    found = find_published_date(value, default_offset)
+    return found[0] if found else None
+
+
+def labels_edit(text: str) -> bool:
+    """The label nearest the end of ``text`` says an edit (or the current time) follows:
+    ``Updated``, ``Zuletzt geändert am:``, ``آخر تحديث``, ``Veröffentlicht/Aktualisiert:``
+    (either: not the publication for sure); not ``Updated ..., first published``."""
+    labels = [*_MODIFIED_LABEL.finditer(text), *_PUBLISHED_LABEL.finditer(text)]
+    nearest = max(labels, key=lambda m: m.end(), default=None)
+    return nearest is not None and nearest.re is _MODIFIED_LABEL
+
+
+def find_published_date(
+    value: str | None, default_offset: timezone, edits: list[ParsedDate] | None = None
+) -> tuple[ParsedDate, int] | None:
+    """``parse_published_date`` with where the date starts in ``value``'s cleaned text
+    (``clean_text``: bidi marks removed, whitespace collapsed); the dates passed over
+    as edits are appended to ``edits``."""
+    if not value:
+        return None
     text = arabic_digits_to_ascii(clean_text(value))[:400]
+    skipped = 0
+    for _ in range(4):  # a date line states a handful of dates at most
+        found = _visible_date(text, default_offset)
+        if found is None:
+            return None
+        parsed, start, end = found
+        if not labels_edit(text[:start]):
+            return parsed, skipped + start
+        if edits is not None:
+            edits.append(parsed)
+        rest = text[end:].lstrip(" ,|-–—")
+        if t := _TIME.match(rest):  # the skipped date's own time of day
+            rest = rest[t.end() :]
+        skipped += len(text) - len(rest)
+        text = rest
+    return None
+
+
+def _visible_date(text: str, default_offset: timezone) -> tuple[ParsedDate, int, int] | None:
+    """The first date ``text`` (cleaned, ASCII digits) states, with where it stands."""
     found = _visible_day(text)
     if found is None:
         return None
@@ -182,26 +328,55 @@ def parse_visible_date(value: str | None, default_offset: timezone) -> ParsedDat
     hour = minute = second = 0
     precision = "day"
     zone: timezone | None = None
-    rest = text[: m.start()] + " " + text[m.end() :]
-    if t := _TIME.search(rest):
+    # the time of day next to the date (just after it, or just before: "14:05-18 نوفمبر 2026"),
+    # not one of another date further on
+    # (the nearer of the two: "Published: 10:00am, 20 Jan, 2020 Updated: 10:09am")
+    after = text[m.end() :]
+    t = _TIME.search(after, 0, TIME_AFTER_DATE + 20)
+    if t is not None and t.start() > TIME_AFTER_DATE:
+        t = None
+    before = text[max(0, m.start() - TIME_BEFORE_DATE) : m.start()]
+    b = next((f for f in reversed(list(_TIME.finditer(before))) if _adjacent(before[f.end() :])), None)
+    rest = after
+    if b is not None and (t is None or len(before) - b.end() < t.start()):
+        t, rest = b, before + after
+    if t:
         hour, minute, second = int(t[1]), int(t[2]), int(t[3] or 0)
         marker = (t[4] or "").lower().replace(".", "")
         if marker in ("pm", "م") and hour < 12:
             hour += 12
         elif marker in ("am", "ص") and hour == 12:
             hour = 0
-        precision = "minute"
-        if z := _ZONE.match(rest[t.end() :]):
-            hours = int(z[1].replace(" ", "")) if z[1] else 0
-            minutes = int(z[2] or 0) * (1 if hours >= 0 else -1)
-            zone = timezone(timedelta(hours=hours, minutes=minutes)) if abs(hours) <= 14 else None
+        precision = "second" if t[3] else "minute"
+        zone = _stated_zone(rest[t.end() :])
     try:
         parsed = datetime(year, month, day, hour, minute, second, tzinfo=zone or default_offset)
     except ValueError:
         return None
     if not 1990 <= year <= 2100:
         return None
-    return ParsedDate(parsed, precision, zone is None)
+    return ParsedDate(parsed, precision, zone is None), m.start(), m.end()
+
+
+def _adjacent(gap: str) -> bool:
+    """The text between a time of day and the date after it joins them: a separator or a zone."""
+    return len(gap) <= 6 or (len(gap) <= 14 and _stated_zone(gap) is not None)
+
+
+def _stated_zone(text: str) -> timezone | None:
+    """The zone stated right after a time of day: ``GMT``, ``UTC+3``, ``+0100``, ``CET``."""
+    z = _ZONE.match(text)
+    if z is None:
+        return None
+    if z[6]:
+        hours_only = ZONE_ABBREVIATIONS.get(z[6])
+        return timezone(timedelta(hours=hours_only)) if hours_only is not None else None
+    if z[5]:
+        return UTC
+    sign_hours, mins = (z[1], z[2]) if z[1] else (z[3], z[4])
+    hours = int(sign_hours.replace(" ", ""))
+    minutes = int(mins or 0) * (-1 if sign_hours.strip().startswith("-") else 1)
+    return timezone(timedelta(hours=hours, minutes=minutes)) if abs(hours) <= 14 else None
 
 
 def date_in_url(url: str) -> tuple[int, int, int] | None:

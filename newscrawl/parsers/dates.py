@@ -31,7 +31,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timezone
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 from parsel import Selector
@@ -54,6 +54,8 @@ from newscrawl.text import (
     ParsedDate,
     clean_text,
     date_in_url,
+    find_published_date,
+    labels_edit,
     parse_iso,
     parse_relative_date,
     parse_rfc822,
@@ -88,9 +90,14 @@ _MICRODATA = etree.XPath(
     "[not(self::meta)]/@content"
     " | //*[@itemprop='datePublished' or @itemprop='dateCreated']/@datetime"
 )
+# RDFa's Dublin Core on elements (Drupal: <span property="dc:date dc:created" content=...>)
+_RDFA_CREATED = etree.XPath(
+    "//*[@property][not(self::meta)][contains(@property, 'dc:created')"
+    " or contains(@property, 'dcterms:created') or contains(@property, 'dcterms:issued')]/@content"
+)
 _TIMES = etree.XPath("//time[@datetime]")
 _DATETIME = etree.XPath("./@datetime | .//@datetime")
-_FURNITURE = frozenset(("nav", "footer", "aside", "header", "form"))
+ASIDE_PENALTY = 2000  # characters: a date in furniture beats the article's only when that much nearer
 MAX_TEXT_CANDIDATES = 60  # date-like elements read at most (a page of 100,000 stays linear and cheap)
 
 
@@ -106,25 +113,304 @@ def _jsonld_values(sel: Selector, *keys: str) -> Iterator[str]:
                 yield text
 
 
-def _in_furniture(element: Any) -> bool:
-    return inside(element, _FURNITURE)
+_FURNITURE = frozenset(("nav", "footer", "aside", "header", "form", "blockquote"))
 
 
-def _html_dates(sel: Selector, default_offset: timezone) -> ParsedDate | None:
-    root = root_of(sel)
+def _class_words(*words: str) -> re.Pattern[str]:
+    """Any of ``words`` as a word of a class or id: ``news-related-news-date``,
+    ``commentDate``, ``mh_ticker``; not inside a longer word (``commentary``)."""
+    return re.compile(rf"(?:(?<![A-Za-z])|(?<=[a-z])(?=[A-Z]))(?i:{'|'.join(words)})(?![a-z])")
+
+
+# Class/id words of other articles' dates and of the site's own (related lists, comments,
+# tickers, the navigation's "today": ``news-related-news-date``, ``comment-meta``,
+# ``mh-ticker-item-date``, ``vhb-c-nav-top--date``) ...
+_OTHERS_RE = _class_words(
+    "related",
+    "comments?",
+    "commentlist",
+    "repl(?:y|ies)",
+    "ticker",
+    "recommend\\w*",
+    "popular",
+    "trending",
+    "most-?read",
+    "carousel",
+    "more-?stories",
+    "nav",
+    "navbar",
+    "navigation",
+    "menu",
+    "masthead",
+    "topbar",
+)
+# ... and of containers that hold them as often as the article's own (teasers, widgets,
+# sidebars: ``teaser__subline-pubdate``; but page builders wrap the article in widgets too).
+_ASIDE_RE = _class_words(
+    "teasers?", "widgets?", "sidebar", "breadcrumbs?", "promo", "newsletter", "share", "slider"
+)
+# A <time> or date element named for an edit, not the publication: ``itemprop="dateModified"``,
+# ``class="date-modified"``; hAtom's ``class="updated"`` only beside a ``class="published"``
+# (themes mark their one date ``entry-date updated``; ``published updated`` is the publication)
+_MODIFIED_CLASS = _class_words("modified", "date-?modified", "last-?modified", "edited", "last-?updated")
+_UPDATED_CLASS = _class_words("updated")
+_PUBLISHED_CLASS = _class_words("published", "publish\\w*", "pubdate", "date-?published", "created")
+_PUBLISHED_NAMED = etree.XPath("boolean(//*[contains(@class, 'published')])")
+
+
+def _names_edit(node: Any, paired: bool) -> bool:
+    """``node`` is named for an edit; ``paired``: the page names a publication date too."""
+    names = f"{node.get('class') or ''} {node.get('itemprop') or ''}"
+    if _PUBLISHED_CLASS.search(names):
+        return False
+    return bool(_MODIFIED_CLASS.search(names) or (paired and _UPDATED_CLASS.search(names)))
+
+
+_HEADLINES = etree.XPath("//h1")
+_BEFORE = etree.XPath(
+    "preceding::text()[normalize-space()][not(ancestor::script or ancestor::style or ancestor::noscript)]"
+    "[position() <= 8]"
+)
+_AFTER = etree.XPath(
+    "following::text()[normalize-space()][not(ancestor::script or ancestor::style or ancestor::noscript)]"
+    "[position() <= 30]"
+)
+LEAD = 40  # characters of a date element's parent read before it, for a label
+AROUND_BEFORE, AROUND_AFTER = 150, 300  # characters of text read before and after the headline
+DATE_LEADS = 3  # characters before a date that opens its piece of text ("Le 19 février 2020")
+UNLABELLED_PENALTY = 50  # a date-named element as near as an unnamed date wins
+_NOT_COUNTED = frozenset(("script", "style", "noscript", "template"))
+
+
+class _Layout:
+    """Where a page's date candidates stand relative to its headline.
+
+    The headline (the ``<h1>`` that shares most words with the ``<title>``/``og:title``,
+    else the first ``<h1>``) anchors the article: its date line is the nearest date
+    (in characters of text) before or after it, not the masthead's "today", a related
+    list's or a comment's. Furniture (``nav``, ``footer``, ``aside``, a ``header``,
+    embeds) and related/teaser/comment/sidebar containers are the page's other dates,
+    unless they contain the headline (an ``<article class="... has-sidebar">`` or
+    a ``<header>`` holding ``<h1>`` and date is the article's own).
+    """
+
+    def __init__(self, sel: Selector, root: Any) -> None:
+        self.sel, self.root = sel, root
+        self._anchor: list[Any] | None = None  # [headline or None], found on first use
+        self._line: set[int] = set()
+        self._positions: dict[int, int] | None = None
+        self._pinned: list[Any] = []  # elements whose ids are keys: kept alive
+        self._paired: bool | None = None
+        self.edits: list[ParsedDate] = []  # dates the page's text labels as edits
+
+    @property
+    def paired(self) -> bool:
+        """The page names an element for the publication (hAtom ``published``)."""
+        if self._paired is None:
+            self._paired = self.root is not None and bool(_PUBLISHED_NAMED(self.root))
+        return self._paired
+
+    @property
+    def anchor(self) -> Any:
+        if self._anchor is None:
+            found = _anchor(self.sel, self.root) if self.root is not None else None
+            self._anchor = [found]
+            if found is not None:
+                self._pinned.extend(found.iterancestors())
+                self._line = {id(a) for a in self._pinned}
+        return self._anchor[0]
+
+    def excluded(self, element: Any) -> bool:
+        """``element`` is in furniture or another article's container (not the headline's)."""
+        return self._context(element, strong=True)
+
+    def aside(self, element: Any) -> bool:
+        """``element`` is in a teaser, widget or sidebar container (not the headline's)."""
+        return self._context(element, strong=False)
+
+    def _context(self, element: Any, *, strong: bool) -> bool:
+        self.anchor  # noqa: B018 - finds the headline's containers
+        for node in (element, *element.iterancestors()):
+            if id(node) in self._line:
+                return False  # the headline's own containers, and all above them
+            if strong and node.tag in _FURNITURE and node is not element and not _sectioned(node):
+                return True
+            if (_OTHERS_RE if strong else _ASIDE_RE).search(
+                f"{node.get('class') or ''} {node.get('id') or ''}"
+            ):
+                return True
+        return False
+
+    def holds_headline(self, element: Any) -> bool:
+        return self.anchor is not None and id(element) in self._line
+
+    def nearest(
+        self, found: list[tuple[Any, ParsedDate]], near: list[tuple[int, ParsedDate]] | None = None
+    ) -> ParsedDate | None:
+        """The candidate nearest the headline, one in a teaser, widget or sidebar counting
+        ``ASIDE_PENALTY`` characters farther; ``near`` are dates already placed (distance
+        in characters). In document order (those outside asides first) without a headline."""
+        near = near or []
+        if not found and not near:
+            return None
+        if self.anchor is None or (len(found) == 1 and not near):
+            aside = [self.aside(element) for element, _ in found]
+            return found[min(range(len(found)), key=lambda i: (aside[i], i))][1]
+        scored = [(distance, len(found) + i, parsed) for i, (distance, parsed) in enumerate(near)]
+        if found:
+            positions = self._positions_of([element for element, _ in found])
+            here = positions.get(id(self.anchor), 0)
+            size = len(clean_text(short_text(self.anchor, 400)))
+            for index, (element, parsed) in enumerate(found):
+                at = positions.get(id(element), 0)
+                away = here - at if at < here else max(0, at - here - size)
+                scored.append((away + ASIDE_PENALTY * self.aside(element), index, parsed))
+        return min(scored, key=lambda row: row[:2])[2]
+
+    def around(self, default_offset: timezone) -> list[tuple[int, ParsedDate]]:
+        """Dates that open a piece of text right before or after the headline, in no
+        date-named element (``<p class="subline">21. Jan 2022 // Author</p><h1>``, a date
+        opening the lead: ``29.11.2022 – ...``), each with its distance in characters
+        plus ``UNLABELLED_PENALTY``. A date inside a sentence (``am 13. März 2022``) is an
+        event's, not the page's."""
+        anchor = self.anchor
+        if anchor is None:
+            return []
+        out: list[tuple[int, ParsedDate]] = []
+        for pieces, window, backwards in (
+            (_BEFORE(anchor), AROUND_BEFORE, True),
+            (_AFTER(anchor), AROUND_AFTER, False),
+        ):
+            if not isinstance(pieces, list):
+                continue
+            walked = 0
+            for raw in reversed(pieces) if backwards else pieces:
+                owner = cast(Any, raw).getparent()
+                if owner is not None and cast(Any, raw).is_tail:
+                    owner = owner.getparent()
+                if owner is not None and _names_edit(owner, self.paired):
+                    continue  # <time itemprop="dateModified">
+                piece = clean_text(str(raw))
+                found = find_published_date(piece, default_offset)
+                if found and found[1] <= DATE_LEADS:
+                    away = walked + (len(piece) - found[1] if backwards else found[1])
+                    out.append((away + UNLABELLED_PENALTY, found[0]))
+                    break
+                walked += len(piece) + 1
+                if walked > window:
+                    break
+        return out
+
+    def _positions_of(self, elements_: list[Any]) -> dict[int, int]:
+        """Character offset of the anchor and of ``elements_`` in the page's text (one pass)."""
+        self._pinned.extend(elements_)  # alive, so ids stay theirs while we look them up
+        wanted = {id(e) for e in (*elements_, self.anchor)}
+        if self._positions is not None and wanted <= self._positions.keys():
+            return self._positions
+        out: dict[int, int] = {}
+        count = 0
+        for node in self.root.iter():
+            if id(node) in wanted:
+                out[id(node)] = count
+                if len(out) == len(wanted):
+                    break  # the rest of the page is not needed
+            if isinstance(node.tag, str) and node.tag not in _NOT_COUNTED:
+                count += len(node.text or "")
+            count += len(node.tail or "")
+        self._positions = out
+        return out
+
+
+def _sectioned(node: Any) -> bool:
+    """A ``<header>``/``<footer>`` inside an ``<article>`` or ``<main>`` is the article's own
+    (its byline and date), not the site's."""
+    return node.tag in ("header", "footer") and inside(node, _SECTIONS)
+
+
+_SECTIONS = frozenset(("article", "main"))
+
+
+def _anchor(sel: Selector, root: Any) -> Any:
+    headlines = [h for h in elements(_HEADLINES, root) if clean_text(short_text(h, 400))][:8]
+    if not headlines:
+        return None
+    title = " ".join(filter(None, (meta(sel, "og:title"), sel.xpath("//title/text()").get())))
+    words = set(re.findall(r"\w+", title.lower()))
+
+    def overlap(h: Any) -> float:
+        mine = set(re.findall(r"\w+", clean_text(short_text(h, 400)).lower()))
+        return len(mine & words) / len(mine) if mine else 0.0
+
+    best = max(headlines, key=overlap)
+    return best if overlap(best) > 0 else headlines[0]
+
+
+def _node_text(node: Any, limit: int, paired: bool = False) -> str:
+    """The first ``limit``-odd characters of ``node``'s text, its pieces spaced (the day
+    and year of ``<span>Feb 18</span><span>2009</span>`` stay apart), without the text
+    of elements named for an edit (``<span class="updated">`` in a date line)."""
+    if not isinstance(node.tag, str):
+        return ""  # a comment or processing instruction
+    parts: list[str] = []
+    size = 0
+    skip: Any = None
+    for event, element in etree.iterwalk(node, events=("start", "end")):
+        if skip is not None:
+            if event == "end" and element is skip:
+                skip = None
+                if element is not node and element.tail:
+                    parts.append(element.tail)
+            continue
+        if event == "start":
+            if element is not node and _names_edit(element, paired):
+                skip = element
+            elif isinstance(element.tag, str) and element.tag not in _NOT_COUNTED and element.text:
+                parts.append(element.text)
+        elif element is not node and element.tail:
+            parts.append(element.tail)
+        size = sum(map(len, parts))
+        if size > limit:
+            break
+    return " ".join(parts)
+
+
+def _lead(node: Any) -> str:
+    """The text just before ``node`` in its parent, where a label may stand:
+    ``last edited: <span class="odate">17 Jun 2018</span>``."""
+    parent = node.getparent()
+    if parent is None:
+        return ""
+    pieces: list[str] = []
+    for sibling in node.itersiblings(preceding=True):
+        pieces += [sibling.tail or "", _node_text(sibling, LEAD)]
+        if sum(map(len, pieces)) > LEAD:
+            break
+    pieces.append(parent.text or "")
+    return clean_text(" ".join(reversed(pieces)))[-LEAD:]
+
+
+def _html_dates(sel: Selector, layout: _Layout, default_offset: timezone) -> ParsedDate | None:
+    root = layout.root
     if root is None:
         return None
-    for value in strings(_MICRODATA, root):
+    for value in strings(_MICRODATA, root) + strings(_RDFA_CREATED, root):
         if parsed := parse_iso(str(value), default_offset) or parse_visible_date(str(value), default_offset):
             return parsed
-    times = [t for t in elements(_TIMES, root) if not _in_furniture(t)]
-    # <time pubdate> and itemprop'd times first, then the first time of the page
-    times.sort(key=lambda t: 0 if t.get("pubdate") is not None or t.get("itemprop") else 1)
-    for node in times[:10]:
+    times = [
+        t
+        for t in elements(_TIMES, root)[:200]
+        if not _names_edit(t, layout.paired) and not labels_edit(_lead(t)) and not layout.excluded(t)
+    ]
+    found: list[tuple[Any, ParsedDate]] = []
+    for node in times:
         value = str(node.get("datetime") or "")
         if parsed := parse_iso(value, default_offset) or parse_visible_date(value, default_offset):
-            return parsed
-    return None
+            found.append((node, parsed))
+        if len(found) >= MAX_TEXT_CANDIDATES:
+            break
+    # <time pubdate> and itemprop'd times first, then the time nearest the headline
+    marked = [(t, p) for t, p in found if t.get("pubdate") is not None or t.get("itemprop")]
+    return layout.nearest(marked or found)
 
 
 def _base_time(response: TextResponse, crawled_at: datetime) -> datetime:
@@ -133,30 +419,34 @@ def _base_time(response: TextResponse, crawled_at: datetime) -> datetime:
 
 
 def _text_dates(
-    sel: Selector, response: TextResponse, default_offset: timezone, crawled_at: datetime
+    layout: _Layout, response: TextResponse, default_offset: timezone, crawled_at: datetime
 ) -> ParsedDate | None:
-    root = root_of(sel)
+    """The visible date of a date-like element nearest the headline (an edit's date,
+    "Updated ...", and the current time a template shows are not read)."""
+    root = layout.root
     if root is None:
         return None
     base: datetime | None = None
     seen = 0
+    found: list[tuple[Any, ParsedDate]] = []
     for node in elements(_LABELLED, root):
         if len(node) > 12 or not _DATEISH_RE.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
             continue  # a container of many blocks is not a date line
-        if _in_furniture(node):
-            continue
-        text = clean_text(short_text(node, 300))
+        if layout.holds_headline(node) or _names_edit(node, layout.paired) or layout.excluded(node):
+            continue  # the article's container, an edit's date, or another article's
+        text = clean_text(_node_text(node, 300, layout.paired))
         if not text or len(text) > 200:
             continue
         seen += 1
-        if parsed := parse_visible_date(text, default_offset):
-            return parsed
-        base = base or _base_time(response, crawled_at)
-        if parsed := parse_relative_date(text, base.astimezone(default_offset)):
-            return parsed
+        if located := find_published_date(f"{_lead(node)} | {text}", default_offset, layout.edits):
+            found.append((node, located[0]))
+        else:
+            base = base or _base_time(response, crawled_at)
+            if parsed := parse_relative_date(text, base.astimezone(default_offset)):
+                found.append((node, parsed))
         if seen >= MAX_TEXT_CANDIDATES:
             break
-    return None
+    return layout.nearest(found, layout.around(default_offset))
 
 
 def _generic(tree: Any, default_offset: timezone) -> ParsedDate | None:
@@ -196,14 +486,15 @@ def published(
     of them: htmldate, the URL, the feed entry, ``Last-Modified``, in that order.
     """
     now = crawled_at or datetime.now(UTC)
+    layout = _Layout(sel, root_of(sel))
     layers: list[tuple[str, Callable[[], ParsedDate | None]]] = [
         ("jsonld", lambda: _jsonld_date(sel, default_offset)),
         ("meta", lambda: _meta_date(sel, PUBLISHED_META, default_offset)),
         ("selectors", lambda: selector_date(sel, date_css, default_offset) if date_css else None),
-        ("html", lambda: _html_dates(sel, default_offset)),
-        ("text", lambda: _text_dates(sel, response, default_offset, now)),
+        ("html", lambda: _html_dates(sel, layout, default_offset)),
+        ("text", lambda: _text_dates(layout, response, default_offset, now)),
     ]
-    if winner := _vote(layers):
+    if winner := _vote(layers, layout.edits):
         return winner
     if generic and (root := root_of(sel)) is not None and (parsed := _generic(root, default_offset)):
         return parsed, "generic"
@@ -219,11 +510,15 @@ def published(
     return None
 
 
-def _vote(layers: list[tuple[str, Callable[[], ParsedDate | None]]]) -> tuple[ParsedDate, str] | None:
+def _vote(
+    layers: list[tuple[str, Callable[[], ParsedDate | None]]], edits: list[ParsedDate] | None = None
+) -> tuple[ParsedDate, str] | None:
     """The candidate of the strongest layer stating the day most layers state. Layers
     are read in order and no further once two agree and none disagrees, or the leading
     day cannot be outvoted by those left: the page's text is scanned only when the
-    structured layers are missing or at odds."""
+    structured layers are missing or at odds. A day the page's text labels as an edit
+    ("Zuletzt geändert am: 15.10.2021", read into ``edits`` by the text layer) does not
+    count when another day is stated: a ``<meta name="date">`` carrying it is the edit's."""
     found: list[tuple[str, ParsedDate]] = []
     for index, (layer, read) in enumerate(layers):
         if (parsed := read()) is not None:
@@ -234,12 +529,38 @@ def _vote(layers: list[tuple[str, Callable[[], ParsedDate | None]]]) -> tuple[Pa
         unanimous = len(counts) == 1 and counts[0] >= 2
         if counts and (unanimous or counts[0] > (counts[1] if len(counts) > 1 else 0) + left):
             break
+    edited = {e.value.date() for e in edits or ()}
+    if edited and (kept := [(layer, p) for layer, p in found if p.value.date() not in edited]):
+        found = kept
     if not found:
         return None
     days = [parsed.value.date() for _, parsed in found]
     # most votes first; among equals, the day of the strongest (earliest) layer
     best = max(range(len(found)), key=lambda i: (days.count(days[i]), -i))
-    return next((parsed, layer) for layer, parsed in found if parsed.value.date() == days[best])
+    return _moment([found[i] for i in range(len(found)) if days[i] == days[best]])
+
+
+_PRECISION = {"day": 0, "hour": 1, "minute": 2, "second": 3}
+
+
+def _moment(agreeing: list[tuple[str, ParsedDate]]) -> tuple[ParsedDate, str]:
+    """The moment among the candidates stating the winning day (strongest first): the
+    strongest's, unless it has no time of day (then the strongest timed one's) or assumes
+    its offset where another states one for the same time of day (``2023-11-08T22:19:12``
+    in JSON-LD, ``2023-11-08T22:19:12+00:00`` in ``<meta>``). A time of another moment
+    that day (an update's) never replaces the strongest's."""
+    layer, parsed = agreeing[0]
+    if parsed.precision == "day":
+        timed = [(name, p) for name, p in agreeing if p.precision != "day"]
+        if not timed:
+            return parsed, layer
+        layer, parsed = max(timed, key=lambda c: (not c[1].assumed_offset, _PRECISION.get(c[1].precision, 0)))
+    if parsed.assumed_offset:
+        wall = parsed.value.replace(tzinfo=None, second=0)
+        for other_layer, other in agreeing:
+            if not other.assumed_offset and other.value.replace(tzinfo=None, second=0) == wall:
+                return other, other_layer
+    return parsed, layer
 
 
 def _jsonld_date(sel: Selector, default_offset: timezone) -> ParsedDate | None:
