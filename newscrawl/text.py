@@ -262,8 +262,9 @@ def parse_visible_date(value: str | None, default_offset: timezone) -> ParsedDat
 # Words that say the date after them is not the publication: an edit, or the current
 # time a page template shows ("It is currently", phpBB's "Aktuelle Zeit").
 _MODIFIED_LABEL = re.compile(
-    r"updated|modified|edited|revised|last change|it is currently|current time|aktualisiert|geändert"
-    r"|bearbeitet|editiert|aktuelle zeit|mis à jour|modifié|actualisé|actualizad[oa]|actualización"
+    r"(?:updated|modified|edited|revised|bearbeitet|editiert)(?!\s+(?:by|von)\b)"  # not "Edited by <editor>"
+    r"|last change|it is currently|current time|aktualisiert|geändert|aktuelle zeit|mis à jour|modifié"
+    r"|actualisé|actualizad[oa]|actualización"
     r"|modificad[oa]|aggiornat[oa]|modificat[oa]|atualizad[oa]|bijgewerkt|gewijzigd|güncellen"
     r"|تحديث|تعديل|محدث",
     re.I,
@@ -333,8 +334,8 @@ def _visible_date(text: str, default_offset: timezone) -> tuple[ParsedDate, int,
     # (the nearer of the two: "Published: 10:00am, 20 Jan, 2020 Updated: 10:09am")
     after = text[m.end() :]
     t = _TIME.search(after, 0, TIME_AFTER_DATE + 20)
-    if t is not None and t.start() > TIME_AFTER_DATE:
-        t = None
+    if t is not None and (t.start() > TIME_AFTER_DATE or _visible_day(after[: t.start()])):
+        t = None  # too far, or another date's ("22. Mai 2022 drehen. 11.01.2022, 09:50")
     before = text[max(0, m.start() - TIME_BEFORE_DATE) : m.start()]
     b = next((f for f in reversed(list(_TIME.finditer(before))) if _adjacent(before[f.end() :])), None)
     rest = after

@@ -155,6 +155,27 @@ _ASIDE_RE = _class_words(
 _MODIFIED_CLASS = _class_words("modified", "date-?modified", "last-?modified", "edited", "last-?updated")
 _UPDATED_CLASS = _class_words("updated")
 _PUBLISHED_CLASS = _class_words("published", "publish\\w*", "pubdate", "date-?published", "created")
+# Elements readers do not see (screen-reader copies, rich-snippet duplicates): not a
+# visible date line. Bootstrap's "hidden-xs" hides on small screens only; Drupal's
+# "field--label-hidden" hides the field's label, not the field.
+_HIDDEN_CLASS = _class_words(
+    "(?<!label-)(?<!label--)hidden(?!-(?:xs|sm|md|lg|xl|mobile|tablet|desktop|print))",
+    "sr-only",
+    "visually-hidden",
+    "screen-reader-text",
+    "d-none",
+)
+
+
+def _hidden(node: Any) -> bool:
+    style = (node.get("style") or "").replace(" ", "").lower()
+    return (
+        node.get("hidden") is not None
+        or "display:none" in style
+        or bool(_HIDDEN_CLASS.search(node.get("class") or ""))
+    )
+
+
 _PUBLISHED_NAMED = etree.XPath("boolean(//*[contains(@class, 'published')])")
 
 
@@ -288,8 +309,8 @@ class _Layout:
                 owner = cast(Any, raw).getparent()
                 if owner is not None and cast(Any, raw).is_tail:
                     owner = owner.getparent()
-                if owner is not None and _names_edit(owner, self.paired):
-                    continue  # <time itemprop="dateModified">
+                if owner is not None and (_names_edit(owner, self.paired) or _hidden(owner)):
+                    continue  # <time itemprop="dateModified">, a hidden copy
                 piece = clean_text(str(raw))
                 found = find_published_date(piece, default_offset)
                 if found and found[1] <= DATE_LEADS:
@@ -362,7 +383,7 @@ def _node_text(node: Any, limit: int, paired: bool = False) -> str:
                     parts.append(element.tail)
             continue
         if event == "start":
-            if element is not node and _names_edit(element, paired):
+            if element is not node and (_names_edit(element, paired) or _hidden(element)):
                 skip = element
             elif isinstance(element.tag, str) and element.tag not in _NOT_COUNTED and element.text:
                 parts.append(element.text)
@@ -432,8 +453,10 @@ def _text_dates(
     for node in elements(_LABELLED, root):
         if len(node) > 12 or not _DATEISH_RE.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
             continue  # a container of many blocks is not a date line
-        if layout.holds_headline(node) or _names_edit(node, layout.paired) or layout.excluded(node):
-            continue  # the article's container, an edit's date, or another article's
+        if layout.holds_headline(node) or _names_edit(node, layout.paired) or _hidden(node):
+            continue  # the article's container, an edit's date, a hidden copy
+        if layout.excluded(node):
+            continue  # another article's
         text = clean_text(_node_text(node, 300, layout.paired))
         if not text or len(text) > 200:
             continue
