@@ -197,7 +197,7 @@ _AFTER = etree.XPath(
     "[position() <= 30]"
 )
 LEAD = 40  # characters of a date element's parent read before it, for a label
-AROUND_BEFORE, AROUND_AFTER = 150, 300  # characters of text read before and after the headline
+AROUND_BEFORE, AROUND_AFTER = 150, 500  # characters of text read before and after the headline
 DATE_LEADS = 3  # characters before a date that opens its piece of text ("Le 19 février 2020")
 UNLABELLED_PENALTY = 50  # a date-named element as near as an unnamed date wins
 _NOT_COUNTED = frozenset(("script", "style", "noscript", "template"))
