@@ -142,7 +142,6 @@ _OTHERS_RE = _class_words(
     "navigation",
     "menu",
     "masthead",
-    "topbar",
 )
 # ... and of containers that hold them as often as the article's own (teasers, widgets,
 # sidebars: ``teaser__subline-pubdate``; but page builders wrap the article in widgets too).
@@ -245,16 +244,21 @@ class _Layout:
         """``element`` is in furniture or another article's container (not the headline's)."""
         return self._context(element, strong=True)
 
+    def others(self, element: Any) -> bool:
+        """``element`` is in another article's container by its class words (related, comments),
+        whatever the tags around it (a byline in an ``<aside>`` is the article's)."""
+        return self._context(element, strong=True, tags=False)
+
     def aside(self, element: Any) -> bool:
         """``element`` is in a teaser, widget or sidebar container (not the headline's)."""
         return self._context(element, strong=False)
 
-    def _context(self, element: Any, *, strong: bool) -> bool:
+    def _context(self, element: Any, *, strong: bool, tags: bool = True) -> bool:
         self.anchor  # noqa: B018 - finds the headline's containers
         for node in (element, *element.iterancestors()):
             if id(node) in self._line:
                 return False  # the headline's own containers, and all above them
-            if strong and node.tag in _FURNITURE and node is not element and not _sectioned(node):
+            if strong and tags and node.tag in _FURNITURE and node is not element and not _sectioned(node):
                 return True
             if (_OTHERS_RE if strong else _ASIDE_RE).search(
                 f"{node.get('class') or ''} {node.get('id') or ''}"
@@ -309,8 +313,10 @@ class _Layout:
                 owner = cast(Any, raw).getparent()
                 if owner is not None and cast(Any, raw).is_tail:
                     owner = owner.getparent()
-                if owner is not None and (_names_edit(owner, self.paired) or _hidden(owner)):
-                    continue  # <time itemprop="dateModified">, a hidden copy
+                if owner is not None and (
+                    _names_edit(owner, self.paired) or _hidden(owner) or self.others(owner)
+                ):
+                    continue  # <time itemprop="dateModified">, a hidden copy, another article's
                 piece = clean_text(str(raw))
                 found = find_published_date(piece, default_offset)
                 if found and found[1] <= DATE_LEADS:
