@@ -1,7 +1,7 @@
 """Al Arabiya: Media-RSS feeds and listings of both editions; bot challenges go to Chromium.
 
 Articles: EN ``/News/<section>/YYYY/MM/DD/<slug>``; AR ``/<section>[/<sub>]/YYYY/MM/DD/
-<percent-encoded Arabic slug>`` (SITES.md §2). Links are canonicalised before requesting
+<percent-encoded Arabic slug>`` (docs/sources.md §2). Links are canonicalised before requesting
 (feeds mix lower-case, upper-case and raw Arabic), so each article is fetched once. The
 AR archive pages by ``?pageNo=N`` (``-a max_pages``). A 403/503 challenge page is
 re-fetched through the browser by ``newscrawl.downloader.rendering.ChallengeMiddleware`` when
@@ -32,7 +32,7 @@ class AlArabiyaSpider(NewsSpider):
     listing_links = ".latest_element a.latest_link, .list-item a.latest_link, .sectionHero_element a"
     next_page = "a[rel=next], a.pagination_next"
     render_wait_for = "#body-text p"
-    # Bylines appear on opinion and wire pages only (SITES.md §2): no authors bar.
+    # Bylines appear on opinion and wire pages only (docs/sources.md §2): no authors bar.
     custom_settings = {
         "NEWSCRAWL_MONITOR_COVERAGE": {"title": 1.0, "body": 1.0, "published_at": 1.0, "image_url": 0.8}
     }

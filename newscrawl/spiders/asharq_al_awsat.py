@@ -1,7 +1,7 @@
 """Asharq Al-Awsat: RSS feeds and editor-selection listings of both editions.
 
 Articles: ``/<section>/<id>-<slug>`` (Arabic section and slug raw or percent-encoded)
-and ``/node/<id>`` (SITES.md §1). Links are canonicalised before requesting, and each
+and ``/node/<id>`` (docs/sources.md §1). Links are canonicalised before requesting, and each
 node is requested once, under whichever form links it first; the item id is the node
 number either way. Listings page by Drupal's ``?page=N`` (``-a max_pages``, default 3).
 Section listings (``/<section>``) are unverified [B] and not crawled.

@@ -1,6 +1,6 @@
 """Daily8: home, hashtag and per-source listings to articles; a browser only when needed.
 
-No sitemap or feed is known (SITES.md §4: gap), so discovery starts at each edition's
+No sitemap or feed is known (docs/sources.md §4: gap), so discovery starts at each edition's
 home (``/en``; Arabic is the default locale, ``/``) and follows its hashtag
 (``/en/hashtag/<Tag>``) and per-source (``/en/source/<slug>``: a guessed URL scheme)
 listings one level deep. Mirror hosts are rewritten to www.daily8.com before any
@@ -34,7 +34,7 @@ class Daily8Spider(NewsSpider):
     }
     article_url = re.compile(r"^https://www\.daily8\.com/(?:en/)?article/[0-9a-f]{32}$")
     listing_url = re.compile(r"^https://www\.daily8\.com/(?:en/)?(?:hashtag|source)/[^/?#]+$")
-    # Daily8 shows no bylines and not always an image (SITES.md §4): lower those coverage bars.
+    # Daily8 shows no bylines and not always an image (docs/sources.md §4): lower those coverage bars.
     custom_settings = {
         "NEWSCRAWL_MONITOR_COVERAGE": {"title": 1.0, "body": 1.0, "published_at": 1.0, "image_url": 0.5},
         "NEWSCRAWL_RENDER": True,  # a JavaScript application: client-rendered pages need the browser
