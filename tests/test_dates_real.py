@@ -74,6 +74,12 @@ def test_the_date_line_nearest_the_headline_wins_over_related_and_comment_dates(
     assert published(body)[:2] == ("2026-11-18T00:00:00+03:00", "text")
 
 
+def test_a_logo_h1_sharing_only_the_site_name_is_not_the_headline() -> None:
+    logo = '<div class="brand"><h1>Example</h1><span class="today-date">Friday, 20 November 2026</span></div>'
+    body = html(logo + f"<p>{LEDE}</p>" + article(top='<div class="byline">18 November 2026</div>'))
+    assert published(body)[0] == "2026-11-18T00:00:00+03:00"
+
+
 def test_dates_in_related_lists_and_comments_are_never_the_articles() -> None:
     # the only dated elements are another article's and a comment's: the page has no date of its own
     page = response(html(article(bottom=RELATED + COMMENTS)))

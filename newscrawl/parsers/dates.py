@@ -8,10 +8,22 @@ The page's own statements vote (see ``published``):
 1. ``jsonld``    ``datePublished``/``dateCreated`` of the article node, else of any node
 2. ``meta``      ``article:published_time`` and the other common ``<meta>`` conventions
 3. ``selectors`` the source's own ``date_css`` (``@datetime`` or visible text)
-4. ``html``      microdata ``itemprop=datePublished`` and ``<time datetime>`` in the page
+4. ``html``      microdata/RDFa ``datePublished``/``dc:created``, then ``<time datetime>``:
+                 a ``pubdate``/``itemprop`` one first, else the one nearest the headline
 5. ``text``      a visible date in a date-like element (class/id naming a date, time,
-                 byline...): every form ``text.parse_visible_date`` reads, and relative
+                 byline...) nearest the headline, or one opening the text right before
+                 or after it: every form ``text.parse_visible_date`` reads, and relative
                  forms ("3 hours ago", "منذ 3 ساعات") against the response's ``Date``
+
+Both page layers read the article's dates, not the page's others (``_Layout``): dates
+in related lists, comments, tickers, navigation, embeds and the site's header/footer
+are not read; those in teasers, widgets and sidebars count as farther from the headline;
+an edit's date (``<time class="updated">`` beside a ``published`` one, ``itemprop=
+"dateModified"``, a date labelled "Updated"/"Zuletzt geändert"/"آخر تحديث") is never the
+publication, and a machine date the text labels as an edit loses its vote. Among the
+layers stating the winning day, the strongest gives the moment unless it has no time of
+day (the strongest timed one's then) or assumes the offset another states for the same
+wall-clock time.
 
 then, when the page states none of these, in order:
 
@@ -208,10 +220,12 @@ class _Layout:
     The headline (the ``<h1>`` that shares most words with the ``<title>``/``og:title``,
     else the first ``<h1>``) anchors the article: its date line is the nearest date
     (in characters of text) before or after it, not the masthead's "today", a related
-    list's or a comment's. Furniture (``nav``, ``footer``, ``aside``, a ``header``,
-    embeds) and related/teaser/comment/sidebar containers are the page's other dates,
-    unless they contain the headline (an ``<article class="... has-sidebar">`` or
-    a ``<header>`` holding ``<h1>`` and date is the article's own).
+    list's or a comment's. Furniture (``nav``, ``footer``, ``aside``, ``form``, embeds,
+    the site's ``header``) and related/comment/ticker/navigation containers hold other
+    dates (``excluded``); teasers, widgets and sidebars count as farther (``aside``).
+    A container of the headline is never either (an ``<article class="... has-sidebar">``,
+    a ``<header>`` holding ``<h1>`` and date), nor a ``<header>``/``<footer>`` inside
+    ``<article>``/``<main>``.
     """
 
     def __init__(self, sel: Selector, root: Any) -> None:
@@ -364,12 +378,13 @@ def _anchor(sel: Selector, root: Any) -> Any:
     title = " ".join(filter(None, (meta(sel, "og:title"), sel.xpath("//title/text()").get())))
     words = set(re.findall(r"\w+", title.lower()))
 
-    def overlap(h: Any) -> float:
+    def overlap(h: Any) -> tuple[int, float]:
+        """Words shared with the title (a logo ``<h1>`` shares the site name only), then their share."""
         mine = set(re.findall(r"\w+", clean_text(short_text(h, 400)).lower()))
-        return len(mine & words) / len(mine) if mine else 0.0
+        return len(mine & words), len(mine & words) / len(mine) if mine else 0.0
 
     best = max(headlines, key=overlap)
-    return best if overlap(best) > 0 else headlines[0]
+    return best if overlap(best)[0] > 0 else headlines[0]
 
 
 def _node_text(node: Any, limit: int, paired: bool = False) -> str:
