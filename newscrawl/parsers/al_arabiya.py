@@ -20,7 +20,10 @@ from urllib.parse import urlsplit
 
 from newscrawl.parsers.base import ArticleParser
 from newscrawl.parsers.fields import Page, field
-from newscrawl.text import clean_text, offset
+from newscrawl.sources import SOURCES_INFO
+from newscrawl.text import clean_text
+
+SOURCE = SOURCES_INFO["al_arabiya"]
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 # Zone names shown beside visible times that fix the offset at +04:00.
@@ -28,9 +31,9 @@ GST = re.compile(r"\bGST\b|بتوقيت (?:الإمارات|دبي|أبوظبي)
 
 
 class AlArabiyaParser(ArticleParser):
-    source = "al_arabiya"
-    publisher = "Al Arabiya"
-    default_offset = offset(4)  # Gulf Standard Time, no DST
+    source = SOURCE.name
+    publisher = SOURCE.publisher
+    default_offset = SOURCE.offset  # Gulf Standard Time, no DST
     title_css = "h1.headingInfo_title"
     body_css = ("#body-text", ".body-text")
     date_css = "div.timeDate span.timeDate_element:nth-of-type(1)"
@@ -54,8 +57,7 @@ class AlArabiyaParser(ArticleParser):
 
     @field("language")
     def _language(self, page: Page) -> str | None:
-        host = (urlsplit(page.url).hostname or "").lower()
-        return super()._language(page) or ("en" if host.startswith("english.") else "ar")
+        return super()._language(page) or SOURCE.language_of(urlsplit(page.url).hostname or "")
 
     @field("timezone_assumed")
     def _assumed(self, page: Page) -> bool:

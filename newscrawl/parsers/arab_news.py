@@ -10,16 +10,18 @@ from __future__ import annotations
 import re
 
 from newscrawl.parsers.base import ArticleParser
-from newscrawl.text import offset
+from newscrawl.sources import SOURCES_INFO
+
+SOURCE = SOURCES_INFO["arab_news"]
 
 NODE = re.compile(r"^https?://(?:www\.)?arabnews\.com/node/(\d+)(?:/|$)")
 
 
 class ArabNewsParser(ArticleParser):
-    source = "arab_news"
-    publisher = "Arab News"
+    source = SOURCE.name
+    publisher = SOURCE.publisher
     language = "en"
-    default_offset = offset(3)  # Saudi Arabia, no DST
+    default_offset = SOURCE.offset
     title_css = "h1"
     body_css = (".field--name-body", ".field-name-body", ".article-body", ".field-items")
     date_css = ".entry-date time, .entry-date"

@@ -21,7 +21,8 @@ from urllib.parse import urlsplit
 
 from newscrawl.parsers.base import ArticleParser
 from newscrawl.parsers.fields import Page, Text, field
-from newscrawl.text import clean_text, offset
+from newscrawl.sources import SOURCES_INFO
+from newscrawl.text import clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -29,15 +30,15 @@ logger = logging.getLogger(__name__)
 NODE = re.compile(
     r"^https?://(?:english\.|www\.)?aawsat\.com/(?:node/(\d+)|[^/?#]+/(\d+)-[^/?#]*)/?(?:[?#]|$)"
 )
-EDITIONS = {"english.aawsat.com": "en", "aawsat.com": "ar", "www.aawsat.com": "ar"}
+SOURCE = SOURCES_INFO["asharq_al_awsat"]
 # "Hussein Kamal (Beirut)" -> "Hussein Kamal"; "الرياض: ريم الشمري" -> "ريم الشمري"
 _PLACE = re.compile(r"^[^:()]{1,40}:\s*|\s*\([^()]{1,40}\)$")
 
 
 class AsharqAlAwsatParser(ArticleParser):
-    source = "asharq_al_awsat"
-    publisher = "Asharq Al-Awsat"
-    default_offset = offset(3)  # Saudi Arabia, no DST
+    source = SOURCE.name
+    publisher = SOURCE.publisher
+    default_offset = SOURCE.offset  # Saudi Arabia, no DST
     title_css = "h1"
     # the reading region first (it holds the whole text), then the body field alone
     body_css = (".node--type-article .article-body", ".node--type-article .field--name-body")
@@ -64,7 +65,7 @@ class AsharqAlAwsatParser(ArticleParser):
     def _language(self, page: Page) -> str | None:
         """The page's language; the edition's when the page states none."""
         page_language = super()._language(page)
-        edition = EDITIONS.get((urlsplit(page.url).hostname or "").lower())
+        edition = SOURCE.language_of(urlsplit(page.url).hostname or "")
         if edition and page_language and page_language != edition:
             logger.info("%s: a %s page on the %s edition", page.url, page_language, edition)
         return page_language or edition

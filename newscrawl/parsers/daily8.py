@@ -42,11 +42,11 @@ from scrapy.http import TextResponse
 from newscrawl.parsers.base import DROP_CSS, ArticleParser, _detached
 from newscrawl.parsers.fields import Heading, Page, Text, field
 from newscrawl.parsers.structured import next_data, select
+from newscrawl.sources import SOURCES_INFO
 from newscrawl.text import (
     ParsedDate,
     canonical_url,
     clean_text,
-    offset,
     parse_relative_date,
     parse_rfc822,
     parse_visible_date,
@@ -75,8 +75,8 @@ def _key(text: str) -> str:
 class Daily8Parser(ArticleParser):
     """The server-rendered (or browser-rendered) HTML layout."""
 
-    source = "daily8"
-    default_offset = offset(4)  # UAE (the company's home); dates on the page carry no zone
+    source = SOURCES_INFO["daily8"].name
+    default_offset = SOURCES_INFO["daily8"].offset  # UAE; dates on the page carry no zone
     title_css = "[class*=article_title__]"
     body_css = ("[class*=article_content__]",)
     date_css = "[class*=article_time__]"
