@@ -40,6 +40,7 @@ import copy
 import hashlib
 import re
 from datetime import UTC, datetime, timezone
+from functools import lru_cache
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
@@ -226,7 +227,7 @@ class ArticleParser:
         link = page.sel.xpath('//link[@rel="canonical"]/@href').get()
         if link:
             absolute = canonical_url(urljoin(page.url, link.strip()))
-            if registered_site(absolute) == registered_site(page.url):
+            if _site(absolute) == _site(page.url):
                 return absolute
         return canonical_url(page.url)
 
@@ -548,6 +549,17 @@ _DATE_LIKE = re.compile(
     r"^(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:(?:0[1-9]|[12]\d|3[01])(?:(?:[01]\d|2[0-3])(?:[0-5]\d){0,2})?)?$"
 )
 _NUMERIC = re.compile(r"(?<![0-9A-Za-z])(\d{5,20})(?![0-9A-Za-z])")
+
+
+@lru_cache(maxsize=4096)
+def _site_of_host(host: str) -> str:
+    return registered_site(f"https://{host}/")
+
+
+def _site(url: str) -> str:
+    """``text.registered_site`` (a public-suffix lookup, the costliest step of the
+    canonical URL), remembered per host: a crawl meets few hosts."""
+    return _site_of_host((urlsplit(url).hostname or "").lower())
 
 
 def numeric_id(url: str) -> str | None:

@@ -31,7 +31,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 
 from newscrawl.parsers.structured import as_text, elements, inside, meta_all, names, root_of, types
-from newscrawl.text import alnum_key, clean_text
+from newscrawl.text import clean_text
 
 Image = dict[str, Any]  # {"url", "caption", "credit"}
 
@@ -42,6 +42,7 @@ _CAPTIONED = etree.XPath(
     ".//*[contains(@class, 'caption')][not(self::figcaption or self::img or self::figure)]"
 )
 _IN_FIGURE = frozenset(("figure",))
+_STRING = etree.XPath("string()")
 _IMGS = etree.XPath(".//img")
 _CREDIT = re.compile(r"credit|copyright|photographer|\bsource\b|image-source|photo-source", re.I)
 _NOT_CONTENT = re.compile(
@@ -285,10 +286,17 @@ def page_figures(sel: Any, first_paragraph: str) -> list[Image]:
     if root is None:
         return []
     nodes = list(root.iter("article", "figure"))
-    start = alnum_key(first_paragraph)[:60]
-    articles = [n for n in nodes if n.tag == "article"] if start else []
-    scope = next((a for a in articles if start in alnum_key(_text(a))), None)
     figures_ = [n for n in nodes if n.tag == "figure"]
+    articles = [n for n in nodes if n.tag == "article"]
+    if not figures_ and not any(next(a.iter("img"), None) is not None for a in articles):
+        return []  # no picture to find (captioned blocks are looked for inside an article only)
+    words = first_paragraph.split()[:6]  # the body's opening words: the article holding them all
+    scope = next((a for a in articles if _holds(a, words)), None)
     if scope is None:
         return figures(root, figures_)
     return figures(scope, [f for f in figures_ if any(a is scope for a in f.iterancestors("article"))])
+
+
+def _holds(node: Any, words: list[str]) -> bool:
+    text = str(_STRING(node))
+    return bool(words) and all(word in text for word in words)
