@@ -485,11 +485,20 @@ def test_remote_feeds_mark_articles_only_once_stored(tmp_path: Path, upload: str
 def test_a_feed_that_fails_mid_run_fails_the_run_and_marks_nothing_it_lost(tmp_path: Path) -> None:
     """/dev/full takes the file open and every write, then fails the flush (ENOSPC): the
     run stops with ``feed_failed``, counts it, and marks nothing that went to that feed."""
-    snap = Snapshot(tmp_path / "snapshot", delay_ms=60)
-    stories = snap.add(24)  # a crawl of a few seconds: the first group commit finds the failure
+    snap = Snapshot(tmp_path / "snapshot", delay_ms=100)
+    stories = snap.add(24)
     root = snap.write()
     out1, out2 = tmp_path / "out1.jsonl", tmp_path / "out2.jsonl"
-    extra = ("-o", "/dev/full:jsonlines", "-s", "NEWSCRAWL_COMMIT_INTERVAL=0.2")
+    # one request at a time: >= 2.4 s of crawl, so a group commit (every 0.2 s) finds the
+    # failure mid-run however fast the machine (concurrent fetches could end it first)
+    extra = (
+        "-o",
+        "/dev/full:jsonlines",
+        "-s",
+        "NEWSCRAWL_COMMIT_INTERVAL=0.2",
+        "-s",
+        "CONCURRENT_REQUESTS=1",
+    )
     run = forkserver.run(
         _crawl_cmd(root, tmp_path, out1, *extra),
         cwd=ROOT,
