@@ -224,6 +224,20 @@ def measure_nostate(snapshot: Path, tmp: Path, bench_rate: float) -> dict[str, A
     }
 
 
+def measure_seen_store_cost(snapshot: Path, tmp: Path, first_on: float, first_off: float) -> dict[str, Any]:
+    """Issue 13's ratio: seen-store on vs off, best of two crawls each, run alternately (on,
+    off, on, off), so one burst of load from other processes does not decide the figure."""
+    state = tmp / "state2"
+    state.mkdir(exist_ok=True)
+    on = _rate(crawl("arab_news", snapshot, tmp, "on2", state=str(state / "seen.sqlite3"))["stats"])
+    off = _rate(crawl("arab_news", snapshot, tmp, "off2", state="off")["stats"])
+    best_on, best_off = max(first_on, on), max(first_off, off)
+    return {
+        "seen_store_ratio": best_on / best_off if best_off else None,
+        "seen_store_runs": {"on": [first_on, on], "off": [first_off, off]},
+    }
+
+
 def settings_used(bench_seconds: int) -> dict[str, Any]:
     """The settings the crawls ran with (the JSON's ``settings``)."""
     from newscrawl import settings as project

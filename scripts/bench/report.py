@@ -93,7 +93,14 @@ def table(r: dict[str, Any]) -> str:
             _fmt(r["crawl_nostate_pages_per_min"], ".0f"),
             _fmt(r["crawl_nostate_ratio"], ".2f"),
         )
-        row("seen-store on / off (pages/min)", _fmt(r.get("seen_store_ratio"), ".2f"), key="seen_store_ratio")
+        runs = r.get("seen_store_runs") or {}
+        detail = " | ".join(f"{k} {'/'.join(f'{v:.0f}' for v in vs)}" for k, vs in runs.items())
+        row(
+            "seen-store on / off, best of 2 each",
+            _fmt(r.get("seen_store_ratio"), ".2f"),
+            detail,
+            key="seen_store_ratio",
+        )
     row("peak RSS MB", _fmt(r["peak_rss_mb"]), key="peak_rss_mb")
     row("RSS MB at 1,000 | 2,000 articles", _fmt(r["rss_mb_at_1000"]), _fmt(r["rss_mb_at_2000"]))
     growth = r["rss_growth_1000_to_2000"]
