@@ -67,6 +67,8 @@ def _spread_byte(byte: int) -> int:
 
 
 _SPREAD = [_spread_byte(b) for b in range(256)]
+# _SHIFTED[k][byte]: byte k of the digest (0 = its bits 0-7) spread into its 8 lanes, pre-shifted
+_SHIFTED = tuple(tuple(spread << (k * 8 * _LANE) for spread in _SPREAD) for k in range(8))
 
 
 @lru_cache(maxsize=1024)
@@ -81,10 +83,11 @@ def fingerprint(title: str | None, body: str | None) -> int | None:
         return None
     counts = 0
     shingles = len(tokens) - 2
+    t0, t1, t2, t3, t4, t5, t6, t7 = _SHIFTED
     for i in range(shingles):
-        digest = blake2b(" ".join(tokens[i : i + 3]).encode(), digest_size=8).digest()
-        for k, byte in enumerate(reversed(digest)):  # big-endian digest: last byte is bits 0-7
-            counts += _SPREAD[byte] << (k * 8 * _LANE)
+        d = blake2b(" ".join(tokens[i : i + 3]).encode(), digest_size=8).digest()
+        # big-endian digest: its last byte holds bits 0-7
+        counts += t0[d[7]] + t1[d[6]] + t2[d[5]] + t3[d[4]] + t4[d[3]] + t5[d[2]] + t6[d[1]] + t7[d[0]]
     mask = (1 << _LANE) - 1
     # bit set where more shingles have it set than not (weights[bit] > 0)
     return sum(1 << bit for bit in range(64) if 2 * (counts >> (bit * _LANE) & mask) > shingles)
