@@ -145,7 +145,17 @@ def _key(text: str) -> str:
 
 
 def _in_furniture(element: Any) -> bool:
-    return inside(element, _FURNITURE)
+    """Inside navigation, a form, a caption, an aside, or a site header/footer; the
+    ``<header>`` of an ``<article>`` or ``<main>`` is the article's own (its standfirst)."""
+    for ancestor in element.iterancestors():
+        tag = ancestor.tag
+        if tag in _FURNITURE and not (tag in _OWN_PARTS and inside(ancestor, _SECTIONS)):
+            return True
+    return False
+
+
+_OWN_PARTS = frozenset(("header", "footer"))
+_SECTIONS = frozenset(("article", "main"))
 
 
 def _text(element: Any) -> str:
@@ -260,7 +270,9 @@ def lead_paragraphs(sel: Selector, body: list[str]) -> list[str]:
             if not _in_furniture(node):
                 break  # the body starts here
         label = f"{node.get('class') or ''} {node.get('id') or ''}"
-        if not _LEAD_CLASS.search(label) or _NOT_LEAD.search(label):
+        if _NOT_LEAD.search(label):
+            continue
+        if not _LEAD_CLASS.search(label) and not (_TEASER.search(label) and _unique_teaser(node, root)):
             continue
         if _in_furniture(node) or any(found_in(node, f) for f in found):
             continue
@@ -274,6 +286,24 @@ def lead_paragraphs(sel: Selector, body: list[str]) -> list[str]:
             if len(found) >= MAX_LEADS:
                 break
     return found
+
+
+_TEASER = re.compile(r"teaser", re.I)
+_SAME_CLASS = etree.XPath("//*[@class = $name]")
+_CARD_PARTS = frozenset(("a", "h1", "h2", "h3", "h4", "h5", "h6", "img", "picture", "time"))
+
+
+def _unique_teaser(node: Any, root: Any) -> bool:
+    """A "teaser" element that is the page's only one of its class, in no link and
+    holding no headline, link, picture or time: the article's own standfirst
+    (``<p class="article-teaser">``), not a card teasing another story."""
+    name = node.get("class")
+    if not name or any(a.tag == "a" for a in node.iterancestors()):
+        return False
+    if any(d.tag in _CARD_PARTS for d in node.iterdescendants()):
+        return False  # a card: another story's headline, link or picture
+    found = _SAME_CLASS(root, name=name)
+    return isinstance(found, list) and len(found) == 1
 
 
 def _is_lead(text: str) -> bool:
