@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import lxml.html
 from scrapy.http import HtmlResponse, Request
 
-from newscrawl.parsers import parser_for
+from newscrawl.parsers import generic, parser_for
 from tests.conftest import FROZEN
 
 URL = "https://www.arabnews.com/node/9000001/world"
@@ -73,3 +74,36 @@ def test_teaser_cards_of_other_stories_are_not_a_standfirst() -> None:
         fields = parse(article("<h1>Cabinet sets priorities</h1>", extra))
         assert "another matter" not in fields["body"]
         assert LEAD not in fields["body"]
+
+
+def test_a_line_that_is_one_links_text_is_furniture() -> None:
+    """Related-story links inside the article's container, kept by the extractor."""
+    related = (
+        "<p><a href='/other/1'>&gt;&gt; Another story the site wants the reader to open &lt;&lt;</a></p>"
+    )
+    html = article("<h1>Cabinet sets priorities</h1>").replace("<p>Paragraph 4", f"{related}<p>Paragraph 4")
+    fields = parse(html)
+    assert "Paragraph 7 of the article" in fields["body"]
+    assert "Another story the site wants" not in fields["body"]
+
+
+def test_a_caption_naming_its_source_is_furniture() -> None:
+    figure = (
+        "<div class='media'><img src='/a.jpg'><figcaption><p>The minister speaks to the press after"
+        " the meeting (Foto: Jane Doe/Pool via Agency).</p></figcaption></div>"
+    )
+    html = article("<h1>Cabinet sets priorities</h1>").replace("<p>Paragraph 4", f"{figure}<p>Paragraph 4")
+    fields = parse(html)
+    assert "Paragraph 3 of the article" in fields["body"]
+    assert "Jane Doe" not in fields["body"]
+
+
+def test_a_page_made_of_links_keeps_them() -> None:
+    """When linked lines are much of the text (a list of links is the article), they stay."""
+    links = [f"Guide number {n} to the rules of the game" for n in range(12)]
+    items = "".join(f"<li><a href='/guide/{n}'>{text}</a></li>" for n, text in enumerate(links))
+    tree = lxml.html.fromstring(f"<html><body><article><p>{LEAD}</p><ul>{items}</ul></article></body></html>")
+    assert generic._without_furniture([LEAD, *links], tree) == [LEAD, *links]
+    # the same links as a small part of a long text are furniture
+    prose = [f"{LEAD} Part {n} of the article." for n in range(12)]
+    assert generic._without_furniture([*prose, links[0]], tree) == prose

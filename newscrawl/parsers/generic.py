@@ -22,6 +22,7 @@ import re
 import unicodedata
 from typing import Any
 
+import lxml.html
 from lxml import etree
 from parsel import Selector
 
@@ -107,8 +108,50 @@ def extract(sel: Selector, url: str) -> list[str] | None:
                 continue
             heads = _heads(getattr(document, "body", None))
             lines = [p for p in text.split("\n") if p.strip()]
+            lines = _without_furniture(lines, tree)
             return [Heading(p) if heads and clean_text(p) in heads else p for p in lines]
     return None
+
+
+_LINKED = etree.XPath("//a[@href][string-length(normalize-space(.)) >= 15]")
+_CAPTIONS = etree.XPath("//figcaption | //*[contains(@class, 'caption') or contains(@class, 'credit')]")
+# a caption line that names the picture's source: "(Foto: ...)", "© AFP / ...", "Credit: ..."
+_CREDIT = re.compile(
+    r"\b(?:foto|fotos|photo|photos|bild|credit|crédito|imagen|quelle|source)\s*[:：/]|©|\(c\)\s|"
+    r"\b(?:getty images|afp|reuters|dpa|epa|ap photo|imago|shutterstock)\b",
+    re.I,
+)
+MAX_FURNITURE_LINE = 200  # alphanumeric characters: a longer line is prose, whatever it sits in
+MAX_FURNITURE_SHARE = 0.3  # more of the text than this in links or captions: that is the content
+
+
+def _without_furniture(lines: list[str], tree: Any) -> list[str]:
+    """The extractor's lines less the page's furniture it kept: a line that is the whole
+    text of one link (a related story, a menu entry, "click here"), or a line of a
+    picture's caption that names its source. When such lines would be a large share of
+    the text (a list of links *is* the page, a gallery told in captions), all stay."""
+    keys = [_key(line) for line in lines]
+    if not any(0 < len(k) <= MAX_FURNITURE_LINE for k in keys):
+        return lines
+    linked = {_key(a.text_content()) for a in elements(_LINKED, tree) if isinstance(a, lxml.html.HtmlElement)}
+    captions: list[str] | None = None
+    kept: list[str] = []
+    dropped = 0
+    for line, key in zip(lines, keys, strict=True):
+        if 0 < len(key) <= MAX_FURNITURE_LINE:
+            if key in linked:
+                dropped += len(key)
+                continue
+            if _CREDIT.search(line):
+                if captions is None:
+                    captions = [k for c in elements(_CAPTIONS, tree) if len(k := _key(_text(c))) >= 8]
+                if any(key in c or c in key for c in captions):
+                    dropped += len(key)
+                    continue
+        kept.append(line)
+    if not kept or dropped > MAX_FURNITURE_SHARE * sum(map(len, keys)):
+        return lines
+    return kept
 
 
 def _heads(body: Any) -> set[str]:
