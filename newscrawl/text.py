@@ -221,8 +221,13 @@ def parse_rfc822(value: str | None) -> ParsedDate | None:
     return ParsedDate(parsed)
 
 
+_FOUR_DIGITS = re.compile(r"\d{4}")  # the year each of the forms below requires (same ``\d``)
+
+
 def _visible_day(text: str) -> tuple[int, int, int, re.Match[str]] | None:
     """(year, month, day, match) of the date that comes first in ``text``, whatever its form."""
+    if not _FOUR_DIGITS.search(text):
+        return None  # every form states a four-digit year: most pieces of text are read no further
     found: list[tuple[int, int, tuple[int, int, int], re.Match[str]]] = []
     if m := _DAY_MONTH_YEAR.search(text):
         found.append((m.start(), 0, (int(m[3]), _MONTHS[m[2].lower()], int(m[1])), m))
