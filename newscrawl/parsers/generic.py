@@ -36,7 +36,8 @@ logger = logging.getLogger(__name__)
 BLOCKS = etree.XPath("//p | //h2 | //h3 | //h4 | //li | //blockquote")
 # the blocks not inside another paragraph, list item or quote (li > p, blockquote > p)
 _OUTER_BLOCKS = etree.XPath(
-    "(//p | //h2 | //h3 | //h4 | //li | //blockquote)[not(ancestor::p or ancestor::li or ancestor::blockquote)]"
+    "(//p | //h2 | //h3 | //h4 | //li | //blockquote)"
+    "[not(ancestor::p or ancestor::li or ancestor::blockquote)]"
 )
 _PARAGRAPHS = etree.XPath("//p | //div[not(*)] | //pre")
 MIN_ARTICLE_BODY = 400
@@ -241,7 +242,11 @@ def paragraphs_in(sel: Selector, article_body: str) -> list[str]:
     seen: set[str] = set()
     covered = 0
     for node in elements(_OUTER_BLOCKS, sel.root):
-        raw = node.text_content() if isinstance(node, lxml.html.HtmlElement) else "".join(node.itertext())
+        raw = (
+            node.text_content()
+            if isinstance(node, lxml.html.HtmlElement)
+            else "".join(str(t) for t in node.itertext())
+        )
         key = _key(raw)  # the same as the cleaned text's: clean_text drops no letter or digit
         if len(key) >= 20 and key not in seen and key in target:
             text = clean_text(raw)
