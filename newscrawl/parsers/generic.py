@@ -55,7 +55,9 @@ def choose_body(
     guided = paragraphs_in(sel, article_body)
     if guided and len(" ".join(guided)) * 2 >= prose_chars(sel):
         return guided, "jsonld"  # the declared text is most of the page's prose: no teaser
-    extracted = extract(sel, url) if use_extractor else None
+    # with the page's own paragraphs of articleBody in hand, the extractor only tests
+    # them for a teaser: its fast reading, no fallback runs
+    extracted = extract(sel, url, fallback=not guided) if use_extractor else None
     if extracted and covers("\n".join(extracted), article_body) < MIN_COVERAGE / 2:
         extracted = None  # the extractor missed most of the declared text (script-built pages)
     declared = guided or ([article_body] if len(_key(article_body)) >= 20 else [])
@@ -74,7 +76,7 @@ def choose_body(
     return None
 
 
-def extract(sel: Selector, url: str) -> list[str] | None:
+def extract(sel: Selector, url: str, *, fallback: bool = True) -> list[str] | None:
     """trafilatura's main text as paragraphs, or None when it is no prose. Its subheadings
     (``<head>`` in the tree it extracted) come out as ``Heading`` paragraphs."""
     import trafilatura
@@ -85,10 +87,11 @@ def extract(sel: Selector, url: str) -> list[str] | None:
     # trafilatura's own parser drops comments; its readability fallback fails on them.
     # No layer reads comments, so they go from the response's tree itself (once).
     etree.strip_tags(tree, etree.Comment)
-    prose = prose_chars(sel)
+    prose = prose_chars(sel) if fallback else 0
     # fast (trafilatura alone) first; its fallback extractors only when that reads
     # less than half the page's paragraph prose; favor_recall when all else discards
-    for fast, recall in ((True, False), (False, False), (False, True)):
+    attempts = ((True, False), (False, False), (False, True)) if fallback else ((True, False),)
+    for fast, recall in attempts:
         try:
             # bare_extraction: the text ``extract`` returns (its ``.text``, NFC as
             # ``extract`` normalises it) and the XML tree it was rendered from (``.body``)
@@ -109,7 +112,7 @@ def extract(sel: Selector, url: str) -> list[str] | None:
         raw = getattr(document, "text", None)
         text = unicodedata.normalize("NFC", raw) if isinstance(raw, str) else None
         if text and looks_like_prose(text):
-            if fast and len(text) * 2 < prose:
+            if fast and fallback and len(text) * 2 < prose:
                 continue
             heads = _heads(getattr(document, "body", None))
             lines = [p for p in text.split("\n") if p.strip()]
