@@ -109,18 +109,23 @@ def _dateish(label: str) -> bool:
     return _DATEISH_RE.search(label) is not None
 
 
-_LABELLED = etree.XPath("//*[@class or @id][not(self::script or self::style or self::meta or self::link)]")
+# The page-wide queries below walk ``/descendant::`` (one axis, not ``//``'s two steps) and
+# test attributes from the attribute (``//@itemprop[. = ...]/parent::*``: only elements
+# that have one are compared): the same nodes in the same order, several times faster.
+_LABELLED = etree.XPath(
+    "/descendant::*[@class or @id][not(self::script or self::style or self::meta or self::link)]"
+)
 _MICRODATA = etree.XPath(
-    "//*[@itemprop='datePublished' or @itemprop='dateCreated' or @property='datePublished']"
-    "[not(self::meta)]/@content"
-    " | //*[@itemprop='datePublished' or @itemprop='dateCreated']/@datetime"
+    "//@itemprop[. = 'datePublished' or . = 'dateCreated']/parent::*[not(self::meta)]/@content"
+    " | //@property[. = 'datePublished']/parent::*[not(self::meta)]/@content"
+    " | //@itemprop[. = 'datePublished' or . = 'dateCreated']/parent::*/@datetime"
 )
 # RDFa's Dublin Core on elements (Drupal: <span property="dc:date dc:created" content=...>)
 _RDFA_CREATED = etree.XPath(
-    "//*[@property][not(self::meta)][contains(@property, 'dc:created')"
-    " or contains(@property, 'dcterms:created') or contains(@property, 'dcterms:issued')]/@content"
+    "//@property[contains(., 'dc:created') or contains(., 'dcterms:created')"
+    " or contains(., 'dcterms:issued')]/parent::*[not(self::meta)]/@content"
 )
-_TIMES = etree.XPath("//time[@datetime]")
+_TIMES = etree.XPath("/descendant::time[@datetime]")
 _DATETIME = etree.XPath("./@datetime | .//@datetime")
 ASIDE_PENALTY = 2000  # characters: a date in furniture beats the article's only when that much nearer
 MAX_TEXT_CANDIDATES = 60  # date-like elements read at most (a page of 100,000 stays linear and cheap)
@@ -200,7 +205,7 @@ def _hidden(node: Any) -> bool:
     )
 
 
-_PUBLISHED_NAMED = etree.XPath("boolean(//*[contains(@class, 'published')])")
+_PUBLISHED_NAMED = etree.XPath("boolean(//@class[contains(., 'published')])")
 
 
 def _names_edit(node: Any, paired: bool) -> bool:
@@ -211,7 +216,7 @@ def _names_edit(node: Any, paired: bool) -> bool:
     return bool(_MODIFIED_CLASS.search(names) or (paired and _UPDATED_CLASS.search(names)))
 
 
-_HEADLINES = etree.XPath("//h1")
+_HEADLINES = etree.XPath("/descendant::h1")
 _BEFORE = etree.XPath(
     "preceding::text()[normalize-space()][not(ancestor::script or ancestor::style or ancestor::noscript)]"
     "[position() <= 8]"
