@@ -296,10 +296,13 @@ def densest_block(sel: Selector) -> list[str] | None:
     return texts[best] if scores[best] >= MIN_DENSE_CHARS else None
 
 
-_LEAD_CLASS = re.compile(
-    r"intro|lead|standfirst|summary|excerpt|chapo|deck|sapo|entradilla|bajada|abstract", re.I
-)
-_NOT_LEAD = re.compile(r"caption|credit|copyright|author|bio|image|photo|media|meta|share|related|date", re.I)
+_LEAD_WORDS = r"intro|lead|standfirst|summary|excerpt|chapo|deck|sapo|entradilla|bajada|abstract"
+_NOT_LEAD_WORDS = r"caption|credit|copyright|author|bio|image|photo|media|meta|share|related|date"
+_LEAD_CLASS = re.compile(_LEAD_WORDS, re.I)
+_NOT_LEAD = re.compile(_NOT_LEAD_WORDS, re.I)
+# the same, case-sensitive, for lower-cased ASCII labels (re.I defeats re's literal prefilter)
+_LEAD_LOWER, _NOT_LEAD_LOWER = re.compile(_LEAD_WORDS), re.compile(_NOT_LEAD_WORDS)
+_TEASER_LOWER = re.compile("teaser")
 _AFTER_HEADLINE = etree.XPath("(//h1)[1]/following::*[position() <= 300]")
 MAX_LEADS = 2
 _LINKS = etree.XPath(".//a")
@@ -307,23 +310,28 @@ _LINKS = etree.XPath(".//a")
 
 def lead_paragraphs(sel: Selector, body: list[str]) -> list[str]:
     """The standfirst shown between the headline and the body (an element named as an
-    intro, lead, standfirst, summary, excerpt, chapo... — not "teaser", which names
-    related-story cards as often — whose text the body
-    lacks): generic extractors often drop it with the header it sits in. Read up to
-    the first body paragraph only, so related-story teasers further down never count."""
+    intro, lead, standfirst, summary, excerpt, chapo..., or the page's one element
+    named "teaser" that is no card: ``_unique_teaser``) whose text the body lacks:
+    generic extractors often drop it with the header it sits in. Read up to the first
+    body paragraph only, so related-story teasers further down never count."""
     root = root_of(sel)
     if root is None or not body:
+        return []
+    nodes = elements(_AFTER_HEADLINE, root)
+    # the label tests first: most pages name no element so, and nothing else is read
+    labels = [f"{n.get('class') or ''} {n.get('id') or ''}" for n in nodes]
+    named = [i for i, label in enumerate(labels) if _may_lead(label)]
+    if not named:
         return []
     in_body = _key(" ".join(body))
     first = _key(body[0])[:60]
     found: list[str] = []
-    for node in elements(_AFTER_HEADLINE, root):
+    for node, label in zip(nodes[: named[-1] + 1], labels, strict=False):
         if node.tag in _NOT_TEXT:
             continue
         if node.tag in ("p", "li", "blockquote") and first and first in _key(short_text(node, 400)):
             if not _in_furniture(node):
                 break  # the body starts here
-        label = f"{node.get('class') or ''} {node.get('id') or ''}"
         if _NOT_LEAD.search(label):
             continue
         if not _LEAD_CLASS.search(label) and not (_TEASER.search(label) and _unique_teaser(node, root)):
@@ -343,6 +351,16 @@ def lead_paragraphs(sel: Selector, body: list[str]) -> list[str]:
 
 
 _TEASER = re.compile(r"teaser", re.I)
+
+
+def _may_lead(label: str) -> bool:
+    """A class/id label naming a lead or a teaser, and nothing that is not one."""
+    if label.isascii():
+        low = label.lower()
+        return bool(_LEAD_LOWER.search(low) or _TEASER_LOWER.search(low)) and not _NOT_LEAD_LOWER.search(low)
+    return bool(_LEAD_CLASS.search(label) or _TEASER.search(label)) and not _NOT_LEAD.search(label)
+
+
 _SAME_CLASS = etree.XPath("//*[@class = $name]")
 _CARD_PARTS = frozenset(("a", "h1", "h2", "h3", "h4", "h5", "h6", "img", "picture", "time"))
 
