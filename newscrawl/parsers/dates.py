@@ -217,14 +217,28 @@ def _names_edit(node: Any, paired: bool) -> bool:
 
 
 _HEADLINES = etree.XPath("/descendant::h1")
-_BEFORE = etree.XPath(
-    "preceding::text()[normalize-space()][not(ancestor::script or ancestor::style or ancestor::noscript)]"
-    "[position() <= 8]"
-)
-_AFTER = etree.XPath(
-    "following::text()[normalize-space()][not(ancestor::script or ancestor::style or ancestor::noscript)]"
-    "[position() <= 30]"
-)
+_VISIBLE_TEXT = "[normalize-space()][not(ancestor::script or ancestor::style or ancestor::noscript)]"
+_BEFORE = etree.XPath(f"preceding::text(){_VISIBLE_TEXT}[position() <= 8]")
+_AFTER = etree.XPath(f"following::text(){_VISIBLE_TEXT}[position() <= 30]")
+# The same from the nearest 128/256 text nodes only: a leading position() lets libxml2 stop
+# walking there (the queries above test every text node of the page first). When these hold
+# 8/30 pieces they are the same ones; otherwise the full queries answer.
+_BEFORE_NEAR = etree.XPath(f"preceding::text()[position() <= 128]{_VISIBLE_TEXT}")
+_AFTER_NEAR = etree.XPath(f"following::text()[position() <= 256]{_VISIBLE_TEXT}")
+
+
+def _pieces_before(anchor: Any) -> Any:
+    """``_BEFORE(anchor)``: the 8 visible text pieces nearest before ``anchor``, in document order."""
+    near = _BEFORE_NEAR(anchor)
+    return near[-8:] if isinstance(near, list) and len(near) >= 8 else _BEFORE(anchor)
+
+
+def _pieces_after(anchor: Any) -> Any:
+    """``_AFTER(anchor)``: the first 30 visible text pieces after ``anchor``."""
+    near = _AFTER_NEAR(anchor)
+    return near[:30] if isinstance(near, list) and len(near) >= 30 else _AFTER(anchor)
+
+
 LEAD = 40  # characters of a date element's parent read before it, for a label
 AROUND_BEFORE, AROUND_AFTER = 150, 500  # characters of text read before and after the headline
 DATE_LEADS = 3  # characters before a date that opens its piece of text ("Le 19 février 2020")
@@ -357,8 +371,8 @@ class _Layout:
             return []
         out: list[tuple[int, ParsedDate]] = []
         for pieces, window, backwards in (
-            (_BEFORE(anchor), AROUND_BEFORE, True),
-            (_AFTER(anchor), AROUND_AFTER, False),
+            (_pieces_before(anchor), AROUND_BEFORE, True),
+            (_pieces_after(anchor), AROUND_AFTER, False),
         ):
             if not isinstance(pieces, list):
                 continue
