@@ -101,6 +101,7 @@ BOILERPLATE = (
     r"^image illustrative\b",
 )  # fmt: skip
 TITLE_AGREEMENT = 0.5  # token F1 at which two wordings are one headline
+MIN_UNCONFIRMED_HEADLINE = 4  # words: a shorter first headline nothing agrees with may be a logo
 HEADLINE_CSS = (
     "[itemprop=headline], h2.entry-title, h2.post-title, h2[class*=headline], h2[class*=article-title],"
     " h2[class*=post-title], h3.entry-title"
@@ -245,9 +246,10 @@ class ArticleParser:
         """The visible headline when a structured candidate (JSON-LD ``headline``,
         ``og:title``, ``<title>``, site names stripped, or one part of a ``<title>``
         made of parts) agrees with it loosely; a structured candidate that the headline
-        merely extends (a kicker fused in front, a label after) is taken alone. No
-        agreement: JSON-LD unless truncated ("…"), then og:title, then ``<title>``,
-        then the first headline."""
+        merely extends (a kicker fused in front, a label after) is taken alone; a
+        headline worded exactly as a candidate wins over looser matches. No agreement:
+        the first headline when it has ``MIN_UNCONFIRMED_HEADLINE`` words, else JSON-LD
+        unless truncated ("…"), then og:title, then ``<title>``, then the first headline."""
         sel, ld, layers = page.sel, page.ld, page.layers
         jsonld = as_text(ld.get("headline")) or as_text(ld.get("name"))
         og_raw = clean_text(meta(sel, "og:title", "twitter:title"))
@@ -257,6 +259,17 @@ class ArticleParser:
         parts = [("meta", p) for p in _title_parts(og_raw)]
         parts += [("generic", p) for p in _title_parts(title_raw)]
         headlines = self._headlines(sel)
+        # a headline worded exactly as a structured candidate (or one part of a <title>
+        # made of parts) first: a looser match with another headline (one with a byline
+        # fused in) must not win over it
+        longest = max((len(_words(p)) for _, p in parts), default=0)
+        exact_parts = [(k, p) for k, p in parts if len(_words(p)) == longest]  # not a site name
+        for layer, candidate in structured + exact_parts:
+            if candidate and len(_words(candidate)) >= 2:
+                same = next((h for h in headlines if _squash(h) == _squash(candidate)), None)
+                if same is not None:
+                    layers["title"] = layer if layer != "generic" else "selectors"
+                    return same
         for layer, candidate in structured + parts:
             if not candidate or len(_words(candidate)) < 2:
                 continue
@@ -277,6 +290,11 @@ class ArticleParser:
                 (k, v) for k, v in structured[1:] + visible if v and v.startswith(stem) and len(v) > len(stem)
             ]
             structured = [*longer, *structured[1:], ("jsonld", jsonld)]
+        if visible and len(_words(visible[0][1])) >= MIN_UNCONFIRMED_HEADLINE:
+            # no structured candidate agrees: the page's own visible headline over the SEO
+            # wordings of JSON-LD/og:title/<title> (real pages: "Kaufratgeber: ..." in the
+            # <h1>, "Das beste ... 2022 - Vergleich" in every structured field)
+            return self._first(layers, "title", [*visible, *structured])
         return self._first(layers, "title", [*structured, *visible])
 
     def _headlines(self, sel: Selector) -> list[str]:
