@@ -98,6 +98,17 @@ def test_a_caption_naming_its_source_is_furniture() -> None:
     assert "Jane Doe" not in fields["body"]
 
 
+def test_a_picture_description_naming_its_source_is_furniture() -> None:
+    """Not only ``<figcaption>``: a block whose class names it a picture's description."""
+    described = (
+        "<p class='imagedescription'>The minister at the meeting in the capital. © Agency / Jane Doe</p>"
+    )
+    html = article("<h1>Cabinet sets priorities</h1>").replace("<p>Paragraph 4", f"{described}<p>Paragraph 4")
+    fields = parse(html)
+    assert "Paragraph 4 of the article" in fields["body"]
+    assert "Jane Doe" not in fields["body"]
+
+
 def test_a_page_made_of_links_keeps_them() -> None:
     """When linked lines are much of the text (a list of links is the article), they stay."""
     links = [f"Guide number {n} to the rules of the game" for n in range(12)]

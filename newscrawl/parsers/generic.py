@@ -122,7 +122,12 @@ def extract(sel: Selector, url: str, *, fallback: bool = True) -> list[str] | No
 
 
 _LINKED = etree.XPath("//a[@href][string-length(normalize-space(.)) >= 15]")
-_CAPTIONS = etree.XPath("//figcaption | //*[contains(@class, 'caption') or contains(@class, 'credit')]")
+# captions by tag or by a class naming one (also German "Bildunterschrift", "imagedescription")
+_CAPTIONS = etree.XPath(
+    "//figcaption | //*[contains(@class, 'caption') or contains(@class, 'Caption')"
+    " or contains(@class, 'credit') or contains(@class, 'imagedescription')"
+    " or contains(@class, 'bildunterschrift')]"
+)
 # a caption line that names the picture's source: "(Foto: ...)", "© AFP / ...", "Credit: ..."
 _CREDIT = re.compile(
     r"\b(?:foto|fotos|photo|photos|bild|credit|crédito|imagen|quelle|source)\s*[:：/]|©|\(c\)\s|"
