@@ -109,6 +109,26 @@ def test_a_picture_description_naming_its_source_is_furniture() -> None:
     assert "Jane Doe" not in fields["body"]
 
 
+def test_an_arabic_caption_naming_its_photographer_is_furniture() -> None:
+    paragraphs = [
+        f"<p>الفقرة {n} من المقال تشرح ما تقرر ومن قرره ولماذا يهم ذلك الآن في المنطقة كلها.</p>"
+        for n in range(8)
+    ]
+    caption = (
+        "<div class='media'><figcaption><p>الوزير يتحدث إلى الصحافيين بعد الاجتماع"
+        " (تصوير: فلان الفلاني)</p></figcaption></div>"
+    )
+    body = "".join(paragraphs[:4]) + caption + "".join(paragraphs[4:])
+    html = (
+        "<html lang='ar'><head><title>الحكومة تحدد أولوياتها</title></head><body><main><article>"
+        f"<h1>الحكومة تحدد أولوياتها</h1><div class='entry-content'>{body}</div>"
+        "</article></main></body></html>"
+    )
+    fields = parse(html)
+    assert "الفقرة 7 من المقال" in fields["body"]
+    assert "فلان الفلاني" not in fields["body"]
+
+
 def test_a_page_made_of_links_keeps_them() -> None:
     """When linked lines are much of the text (a list of links is the article), they stay."""
     links = [f"Guide number {n} to the rules of the game" for n in range(12)]

@@ -130,8 +130,9 @@ _CAPTIONS = etree.XPath(
 )
 # a caption line that names the picture's source: "(Foto: ...)", "© AFP / ...", "Credit: ..."
 _CREDIT = re.compile(
-    r"\b(?:foto|fotos|photo|photos|bild|credit|crédito|imagen|quelle|source)\s*[:：/]|©|\(c\)\s|"
-    r"\b(?:getty images|afp|reuters|dpa|epa|ap photo|imago|shutterstock)\b",
+    r"\b(?:foto|fotos|photo|photos|bild|credit|crédito|imagen|quelle|source|fotoğraf|фото)\s*[:：/]|©|\(c\)\s|"
+    r"\b(?:getty images|afp|reuters|dpa|epa|ap photo|imago|shutterstock)\b|"
+    r"(?:تصوير|الصورة|صورة|رويترز|أ ف ب)",  # Arabic: photographed by, the picture, Reuters, AFP
     re.I,
 )
 MAX_FURNITURE_LINE = 200  # alphanumeric characters: a longer line is prose, whatever it sits in
