@@ -38,7 +38,9 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import itertools
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timezone
 from functools import lru_cache
 from typing import Any, ClassVar
@@ -55,11 +57,14 @@ from newscrawl.parsers.fields import FieldErrorHook, Heading, Page, Text, export
 from newscrawl.parsers.pagekind import NON_ARTICLE_PATHS, page_kind, prose_chars
 from newscrawl.parsers.structured import (
     as_text,
+    elements,
     jsonld_nodes,
     meta,
     meta_all,
     names,
+    root_of,
     select,
+    strings,
     text_list,
 )
 from newscrawl.text import (
@@ -113,6 +118,51 @@ DROP_CSS = (
     " video, video-js, audio, svg, [class*=share], [class*=related], [class*=social],"
     " [class*=newsletter], [class*=advert], [class*=promo], [class*=caption], .tags"
 )
+
+
+# compiled once (the parsel one-liners they replace built a Selector per call)
+_CANONICAL = etree.XPath('//link[@rel="canonical"]/@href')
+_TITLE = etree.XPath("//title")
+_HTML_LANG = etree.XPath("/html/@lang | /html/@xml:lang")
+_HTTP_EQUIV_LANGUAGE = etree.XPath(
+    '//meta[translate(@http-equiv, "CONTENTLAGU", "contentlagu")="content-language"]/@content'
+)
+
+
+def _first_string(query: etree.XPath, sel: Selector) -> str | None:
+    """``sel.xpath(query).get()``: the first string result, or None."""
+    root = root_of(sel)
+    found = strings(query, root) if root is not None else []
+    return found[0] if found else None
+
+
+class Headlines:
+    """A page's visible headline candidates in order, read one selector at a time and only
+    as far as they are iterated: a page whose ``<h1>`` is worded as its JSON-LD headline
+    never runs the later, page-wide queries."""
+
+    def __init__(self, sel: Selector, queries: tuple[str | None, ...]) -> None:
+        self._sel = sel
+        self._queries = iter(queries)
+        self._found: list[str] = []
+
+    def _more(self) -> bool:
+        """Read the next query that adds a candidate; False when none is left."""
+        for css in self._queries:
+            size = len(self._found)
+            for node in select(self._sel, css)[:5] if css else ():
+                text = _text_of([node])
+                if text and text not in self._found and len(text) <= 400:
+                    self._found.append(text)
+            if len(self._found) > size:
+                return True
+        return False
+
+    def __iter__(self) -> Iterator[str]:
+        index = 0
+        while index < len(self._found) or self._more():
+            yield self._found[index]
+            index += 1
 
 
 class ArticleParser:
@@ -225,7 +275,7 @@ class ArticleParser:
 
     @field("canonical_url", empty=lambda page: canonical_url(page.url))
     def _canonical(self, page: Page) -> str:
-        link = page.sel.xpath('//link[@rel="canonical"]/@href').get()
+        link = _first_string(_CANONICAL, page.sel)
         if link:
             absolute = canonical_url(urljoin(page.url, link.strip()))
             if _site(absolute) == _site(page.url):
@@ -253,7 +303,8 @@ class ArticleParser:
         sel, ld, layers = page.sel, page.ld, page.layers
         jsonld = as_text(ld.get("headline")) or as_text(ld.get("name"))
         og_raw = clean_text(meta(sel, "og:title", "twitter:title"))
-        title_raw = _text_of(sel.xpath("//title")[:1])
+        root = root_of(sel)
+        title_raw = _text_of(elements(_TITLE, root)[:1] if root is not None else [])
         og, doc_title = self._strip_site(og_raw, sel), self._strip_site(title_raw, sel)
         structured = [("jsonld", jsonld), ("meta", og), ("generic", doc_title)]
         parts = [("meta", p) for p in _title_parts(og_raw)]
@@ -283,7 +334,7 @@ class ArticleParser:
                     exact = _squash(candidate) == _squash(headline) and layer != "generic"
                     layers["title"] = layer if exact else "selectors"
                     return headline
-        visible = [("selectors", h) for h in headlines[:1]]
+        visible = [("selectors", h) for h in itertools.islice(headlines, 1)]
         if jsonld.endswith(("...", "…")):  # truncated: prefer a candidate that completes it
             stem = jsonld.rstrip(".… ")
             longer = [
@@ -297,18 +348,12 @@ class ArticleParser:
             return self._first(layers, "title", [*visible, *structured])
         return self._first(layers, "title", [*structured, *visible])
 
-    def _headlines(self, sel: Selector) -> list[str]:
+    def _headlines(self, sel: Selector) -> Headlines:
         """Visible headline candidates: the source's ``title_css``, the page's ``<h1>``s,
         then headline-named elements and ``<h2>``s (a site whose ``<h1>`` is its logo
         titles the post in an ``<h2>``); script/style text never included. Only the
         first is ever taken without a structured candidate agreeing with it."""
-        found: list[str] = []
-        for css in (self.title_css, "h1", HEADLINE_CSS, "h2"):
-            for node in select(sel, css)[:5] if css else ():
-                text = _text_of([node])
-                if text and text not in found and len(text) <= 400:
-                    found.append(text)
-        return found
+        return Headlines(sel, (self.title_css, "h1", HEADLINE_CSS, "h2"))
 
     @staticmethod
     def _first(layers: dict[str, str], name: str, candidates: list[tuple[str, str | None]]) -> str | None:
@@ -495,11 +540,9 @@ class ArticleParser:
         title, text = page.get("title"), page.get("body")
         body = text.body if isinstance(text, Text) else ""
         declared = (
-            sel.xpath("/html/@lang | /html/@xml:lang").get()
+            _first_string(_HTML_LANG, sel)
             or meta(sel, "og:locale", "content-language", "language", "dc.language")
-            or sel.xpath(
-                '//meta[translate(@http-equiv, "CONTENTLAGU", "contentlagu")="content-language"]/@content'
-            ).get()
+            or _first_string(_HTTP_EQUIV_LANGUAGE, sel)
             or ""
         )
         code = language_code(declared)
